@@ -1,0 +1,1 @@
+export const CONVERGENCE_RADIUS = Math.sqrt(3) - 1;

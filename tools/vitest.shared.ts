@@ -1,0 +1,29 @@
+// Shared vitest configuration for every atkd project.
+// Each project writes a JSON report to reports/tests/<name>.json so that
+// tools/run-tests.mjs can print one "N passed, N failed" line for the workspace.
+import { resolve } from 'node:path';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
+
+export interface ProjectTestOptions {
+  /** Per-test timeout in ms (default 30 s). */
+  testTimeout?: number;
+  /** Extra setup files, relative to the project root. */
+  setupFiles?: string[];
+}
+
+export function projectTestConfig(projectRoot: string, name: string, options: ProjectTestOptions = {}): ViteUserConfig {
+  const workspaceRoot = resolve(projectRoot, '..', '..');
+  return defineConfig({
+    root: projectRoot,
+    test: {
+      name,
+      include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+      environment: 'node',
+      testTimeout: options.testTimeout ?? 30_000,
+      hookTimeout: options.testTimeout ?? 30_000,
+      setupFiles: options.setupFiles ?? [],
+      pool: 'forks',
+      reporters: ['default', ['json', { outputFile: resolve(workspaceRoot, 'reports', 'tests', `${name}.json`) }]],
+    },
+  });
+}
