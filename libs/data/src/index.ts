@@ -1,0 +1,16 @@
+export * from './errors.js';
+export * from './schema.js';
+export * from './paths.js';
+export { tarEntries, type TarEntry } from './tar.js';
+export { parseLabelNames, RecordParser, type RecordColumns } from './records.js';
+export { CifarArrowFile, columnsToRecordBatch, recordBatchToColumns, removeStaleTemps, writeCifarArrow, type CifarColumns, type ReadEvent } from './arrow-io.js';
+export { importCifar100, type ImportOptions, type ImportProgress, type ImportResult } from './import.js';
+export { cifarBatches, type CifarBatch, type CifarBatchOptions, type BatchReadEvent } from './batches.js';
+export { concatMapBatch, type Holdable } from './concat-map-batch.js';
+export { toRecordBatch } from './to-record-batch.js';
+export { toNormalizedNHWC, CIFAR100_MEAN, CIFAR100_STD } from './normalize.js';
+export { augmentImage, augmentBatch, drawAugment, CROP_PADDING, type AugmentParams } from './augment.js';
+export { epochPermutation, mixSeed, mulberry32 } from './rng.js';
+export { fetchCifar100, CIFAR100_URL, CIFAR100_MD5, ARCHIVE_NAME, type FetchOptions, type FetchResult } from './fetch.js';
+export { ProgressBar, formatProgress, type ProgressBarOptions } from './progress.js';
+export { makeSample, stratifiedRows, type SampleOptions } from './sample.js';
