@@ -1,0 +1,26 @@
+/**
+ * @atkd/columns — the typed Arrow column contract shared by the atkd distillation stages.
+ * See README.md for the contract (column names, types, metadata) and the API.
+ */
+export { BATCH_META, LABEL, META, SOFT_TARGETS, STAGE_COLUMNS, STUDENT_LOGITS, STUDENT_TEMPERATURE, TEACHER_LOGITS, TEMPERATURE, type StageColumn } from './names.js';
+export { ColumnError, IpcError } from './errors.js';
+export { checkClasses, describeType, isFloat32Type, isLogitsType, logitsType, temperatureType } from './types.js';
+export { hasColumn, requireField, requireFloat32Column, requireLogitsColumn } from './schema.js';
+export { checkFiniteColumn, readFloat32, readLogits, type LogitsColumn } from './read.js';
+export { float32Data, logitsData, withBatchMetadata, withColumn, withFloat32Column, withLogitsColumn, withoutColumn, withSchemaMetadata } from './write.js';
+export { readBatchMetrics, withBatchMetrics, type BatchMetrics } from './metrics.js';
+export { DEFAULT_ZSCORE_EPS, readTemperatureMeta, temperatureMetaEntries, type TemperatureMeta } from './metadata.js';
+export {
+  checkSameFields,
+  decodeIpcStream,
+  encodeIpcStream,
+  openIpcStream,
+  readIpcStream,
+  runIpcFilter,
+  throughOperator,
+  writeIpcStream,
+  type ByteSource,
+  type FilterSummary,
+  type IpcInput,
+  type WriteSummary,
+} from './ipc.js';

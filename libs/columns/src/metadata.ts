@@ -1,0 +1,56 @@
+import type { Schema } from 'apache-arrow';
+import { META } from './names.js';
+
+/** What the temperature stage recorded in the schema metadata (see `META`). */
+export interface TemperatureMeta {
+  /** Strategy name, or undefined when no temperature stage ran. */
+  strategy: string | undefined;
+  /** The strategy works on z-scored logits: soft targets / KD loss must z-score the logits too. */
+  standardize: boolean;
+  /** Epsilon of that z-score. */
+  eps: number;
+  /** `'student'` when the `temperature` column is provisional and the student stage finishes it. */
+  pending: 'student' | undefined;
+  /** The strategy's options (parsed JSON), or `{}`. */
+  options: Record<string, unknown>;
+}
+
+/** Default z-score epsilon (as in `@atkd/math`). */
+export const DEFAULT_ZSCORE_EPS = 1e-7;
+
+/** Decodes the temperature stage's schema metadata; missing keys give the defaults (no standardisation). */
+export function readTemperatureMeta(schema: Schema): TemperatureMeta {
+  const md = schema.metadata;
+  const std = md.get(META.standardize);
+  if (std !== undefined && std !== 'true' && std !== 'false') {
+    throw new Error(`schema metadata "${META.standardize}" must be "true" or "false", got ${JSON.stringify(std)}`);
+  }
+  const epsRaw = md.get(META.zscoreEps);
+  const eps = epsRaw === undefined ? DEFAULT_ZSCORE_EPS : Number(epsRaw);
+  if (!Number.isFinite(eps) || eps < 0) throw new Error(`schema metadata "${META.zscoreEps}" must be a number >= 0, got ${JSON.stringify(epsRaw)}`);
+  const pending = md.get(META.temperaturePending);
+  if (pending !== undefined && pending !== 'student') {
+    throw new Error(`schema metadata "${META.temperaturePending}" must be "student" when present, got ${JSON.stringify(pending)}`);
+  }
+  let options: Record<string, unknown> = {};
+  const rawOptions = md.get(META.temperatureOptions);
+  if (rawOptions !== undefined) {
+    try {
+      options = JSON.parse(rawOptions) as Record<string, unknown>;
+    } catch (cause) {
+      throw new Error(`schema metadata "${META.temperatureOptions}" is not JSON`, { cause });
+    }
+  }
+  return { strategy: md.get(META.temperatureStrategy), standardize: std === 'true', eps, pending, options };
+}
+
+/** The schema metadata entries that describe a temperature stage (for `withSchemaMetadata`). */
+export function temperatureMetaEntries(meta: Omit<TemperatureMeta, 'options'> & { options?: Record<string, unknown> }): Record<string, string | undefined> {
+  return {
+    [META.temperatureStrategy]: meta.strategy,
+    [META.standardize]: meta.standardize ? 'true' : 'false',
+    [META.zscoreEps]: String(meta.eps),
+    [META.temperaturePending]: meta.pending,
+    [META.temperatureOptions]: JSON.stringify(meta.options ?? {}),
+  };
+}

@@ -1,0 +1,81 @@
+import {
+  META,
+  readLogits,
+  STUDENT_LOGITS,
+  STUDENT_TEMPERATURE,
+  TEACHER_LOGITS,
+  TEMPERATURE,
+  checkFiniteColumn,
+  hasColumn,
+  temperatureMetaEntries,
+  withBatchMetrics,
+  withFloat32Column,
+  withSchemaMetadata,
+} from '@atkd/columns';
+import type { RecordBatch } from 'apache-arrow';
+import { map, type OperatorFunction } from 'rxjs';
+import type { TemperatureContext, TemperatureStrategy } from './strategy.js';
+
+/** Options of {@link temperature} / {@link addTemperature}. */
+export interface TemperatureStageOptions {
+  /** Expected classes (checked against the `teacher_logits` list size). */
+  classes?: number;
+  /** Names the input in errors (e.g. `stdin`). */
+  source?: string;
+  /** Use a `student_logits` column when the batch has one (default true): then `needsStudent` strategies are final here. */
+  useStudentColumn?: boolean;
+  /** Training position for scheduled strategies. */
+  context?: TemperatureContext | (() => TemperatureContext);
+}
+
+/**
+ * Adds the strategy's per-row temperatures to one batch (plain function behind {@link temperature}).
+ *
+ * Reads `teacher_logits` (FixedSizeList<Float32>[classes]) and, for a strategy that needs the student,
+ * `student_logits` when present. Writes `temperature: Float32` (and `student_temperature` for
+ * strategies with a separate student temperature), the schema metadata of the strategy
+ * (`atkd.temperature.*`, incl. `standardize` and `pending = "student"` when provisional) and batch
+ * metrics `temperature.min|mean|max` (and `temperature.pending`). Every other column passes through.
+ */
+export function addTemperature(batch: RecordBatch, strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): RecordBatch {
+  const { values: teacher, classes } = readLogits(batch, TEACHER_LOGITS, options.classes, options.source);
+  checkFiniteColumn(TEACHER_LOGITS, teacher, classes, options.source);
+  let student: Float32Array | undefined;
+  if (strategy.needsStudent && (options.useStudentColumn ?? true) && hasColumn(batch.schema, STUDENT_LOGITS)) {
+    student = readLogits(batch, STUDENT_LOGITS, classes, options.source).values;
+    checkFiniteColumn(STUDENT_LOGITS, student, classes, options.source);
+  }
+  const context = typeof options.context === 'function' ? options.context() : options.context;
+  const t = strategy.compute(teacher, classes, student, context);
+  let out = withFloat32Column(batch, TEMPERATURE, t);
+  if (strategy.computeStudent !== undefined) out = withFloat32Column(out, STUDENT_TEMPERATURE, strategy.computeStudent(teacher, classes, student, context));
+  const pending = strategy.needsStudent && student === undefined ? 'student' : undefined;
+  out = withSchemaMetadata(out, {
+    ...temperatureMetaEntries({ strategy: strategy.name, standardize: strategy.standardizes, eps: strategy.eps, pending, options: strategy.options }),
+    [META.softTargetsMethod]: undefined,
+    [META.softTargetsOrder]: undefined,
+  });
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] < min) min = t[i];
+    if (t[i] > max) max = t[i];
+    sum += t[i];
+  }
+  return withBatchMetrics(out, {
+    'temperature.min': t.length > 0 ? min : null,
+    'temperature.mean': t.length > 0 ? sum / t.length : null,
+    'temperature.max': t.length > 0 ? max : null,
+    'temperature.pending': pending !== undefined,
+  });
+}
+
+/**
+ * The temperature stage: an RxJS operator adding the `temperature` column (see {@link addTemperature})
+ * to every record batch, one batch out per batch in, synchronously. The strategy instance is shared
+ * by every batch (a learnable strategy's current value is used for each).
+ */
+export function temperature(strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
+  return map((batch: RecordBatch) => addTemperature(batch, strategy, options));
+}
