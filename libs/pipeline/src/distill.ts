@@ -1,0 +1,125 @@
+/**
+ * `distill`: source -> teacher logits -> temperatures -> soft targets -> student updates, as one cold
+ * Observable of step metrics. Between stages the data are Arrow record batches (never tensors), so any
+ * stage can be swapped, instrumented or run elsewhere (`wrap`). Backpressure is end to end (see
+ * `in-order-holds.ts`); unsubscribing stops the source (it closes its file) and frees every tensor the
+ * pipeline made (the student's optimizer state included, unless the caller passed its own trainer).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { withBatchMetadata } from '@atkd/columns';
+import { toRecordBatch, type CifarBatch } from '@atkd/data';
+import { softTargets as softTargetsStage, type SoftTargetsStageOptions } from '@atkd/soft-targets';
+import { POSITION_META, StudentTrainer, studentUpdate, type StepMetrics, type StudentOptions } from '@atkd/student';
+import { teacherLogits, type TeacherLogitsOptions } from '@atkd/teacher';
+import { getStrategy, isLearnable, temperature as temperatureStage, type TemperatureStrategy } from '@atkd/temperature';
+import { RecordBatch } from 'apache-arrow';
+import { Observable, defer, finalize, identity, map, type OperatorFunction } from 'rxjs';
+import { HoldQueue, releaseInOrder, type Held } from './in-order-holds.js';
+
+/** The stages of the pipeline, in order, as named to {@link DistillOptions.wrap}. */
+export const STAGES = ['teacher', 'temperature', 'soft-targets', 'student'] as const;
+export type StageName = (typeof STAGES)[number];
+
+/** A batch stage: record batches in, record batches out, one for one and in order. */
+export type BatchStage = OperatorFunction<RecordBatch, RecordBatch>;
+
+export interface DistillOptions {
+  /**
+   * The batches: `@atkd/data` `cifarBatches(...)` (typed-array batches with `hold()`: backpressure
+   * reaches the file reader), or any Observable of Arrow record batches with the CIFAR columns.
+   */
+  source: Observable<CifarBatch> | Observable<RecordBatch>;
+  /** The teacher: a tf.LayersModel, or a model and/or a logits cache with teacher options. */
+  teacher: tf.LayersModel | ({ model: tf.LayersModel | null } & TeacherLogitsOptions);
+  /** The temperature strategy: an instance, or a registry name (`static`, `adaptive`, ...). Default `adaptive`. */
+  strategy?: TemperatureStrategy | string;
+  /** Options of a strategy given by name. */
+  strategyOptions?: Readonly<Record<string, unknown>>;
+  /** Soft-targets stage options (`{ order: n }` for Taylor), or false to skip the stage (the student then computes exact soft targets itself). */
+  softTargets?: SoftTargetsStageOptions | false;
+  /**
+   * The student: a tf.LayersModel (a trainer is made per subscription and freed at the end), or a
+   * caller-owned {@link StudentTrainer} (its optimizer state outlives the stream).
+   */
+  student: tf.LayersModel | StudentTrainer;
+  /** Student options (SGD, loss weights), used when `student` is a model. */
+  studentOptions?: StudentOptions;
+  /**
+   * Wraps a record-batch stage (run it in a worker, instrument it, delay it). The wrapped stage must
+   * emit one batch per batch, in order. The student stage is not wrappable (it owns the tensors).
+   */
+  wrap?: (name: Exclude<StageName, 'student'>, stage: BatchStage) => BatchStage;
+}
+
+/** One step of {@link distill}: the student's metrics plus pipeline-level figures. */
+export interface DistillStep extends StepMetrics {
+  /** Images per second of the whole pipeline since the subscription started (source to student). */
+  throughput: number;
+  /** Milliseconds since the previous step was emitted (or since the start). */
+  wallMs: number;
+  /** Batches in flight between the head and the tail of the pipeline when this step was emitted. */
+  inFlight: number;
+}
+
+function isCifarBatch(v: unknown): v is CifarBatch {
+  return typeof v === 'object' && v !== null && !(v instanceof RecordBatch) && 'images' in v && 'schema' in v && 'hold' in v;
+}
+
+/**
+ * Distils `teacher` into `student` over `source`: one {@link DistillStep} per batch. Cold: every
+ * subscription runs the whole pipeline. Each step carries `hold()` (use `concatMapBatch` of
+ * `@atkd/data`, or call it yourself) to keep its source batch in flight while an asynchronous consumer
+ * works on it: then the source reads no further ahead than its `prefetch`.
+ */
+export function distill(options: DistillOptions): Observable<Held<DistillStep>> {
+  const wrap = options.wrap ?? ((_name: string, stage: BatchStage) => stage);
+  const teacherSpec = 'predict' in options.teacher ? { model: options.teacher as tf.LayersModel } : options.teacher;
+  const { model: teacherModel, ...teacherOptions } = teacherSpec;
+
+  return defer(() => {
+    // a strategy given by name is made per subscription (a learnable one has state)
+    const strategy = typeof options.strategy === 'string' || options.strategy === undefined
+      ? getStrategy(options.strategy ?? 'adaptive', options.strategyOptions ?? {})
+      : options.strategy;
+    const trainer = options.student instanceof StudentTrainer ? options.student : undefined;
+    if (trainer !== undefined && isLearnable(strategy) && trainer.strategy !== strategy) {
+      throw new Error(`distill: the temperature strategy "${strategy.name}" is learnable; the StudentTrainer given as student must be made with { strategy } (the same instance) so that it can train it`);
+    }
+    const queue = new HoldQueue();
+    let epoch = 0;
+    let step = 0;
+    let images = 0;
+    const started = performance.now();
+    let last = started;
+
+    const head = map((item: CifarBatch | RecordBatch): RecordBatch => {
+      const position = isCifarBatch(item) ? { epoch: item.epoch, step: item.step } : { epoch: 0, step };
+      step = position.step + 1;
+      epoch = position.epoch;
+      queue.push(item, position.step);
+      const batch = isCifarBatch(item) ? toRecordBatch(item) : item;
+      return withBatchMetadata(batch, { [POSITION_META.epoch]: String(position.epoch), [POSITION_META.step]: String(position.step) });
+    });
+
+    const studentStage = studentUpdate(trainer ?? (options.student as tf.LayersModel), { ...options.studentOptions, strategy });
+    const context = () => ({ epoch: epoch + 1 });
+    const soft = options.softTargets === false ? identity : wrap('soft-targets', softTargetsStage(options.softTargets ?? {}));
+
+    return (options.source as Observable<CifarBatch | RecordBatch>).pipe(
+      head,
+      wrap('teacher', teacherLogits(teacherModel, teacherOptions)),
+      wrap('temperature', temperatureStage(strategy, { context })),
+      soft,
+      studentStage,
+      map((m: StepMetrics): DistillStep => {
+        const now = performance.now();
+        images += m.size;
+        const out = { ...m, throughput: (images * 1000) / Math.max(now - started, 1e-9), wallMs: now - last, inFlight: queue.length };
+        last = now;
+        return out;
+      }),
+      releaseInOrder(queue, (m) => m.step),
+      finalize(() => queue.releaseAll()),
+    );
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * Evaluation of a classifier on CIFAR batches: top-1 and top-5 accuracy (inference mode, no gradient).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { toNormalizedNHWC } from '@atkd/data';
+import type { RecordBatch } from 'apache-arrow';
+import { map, reduce, type OperatorFunction } from 'rxjs';
+import { readImages, readLabels } from './batch.js';
+
+/** Counts of one or more evaluated batches. */
+export interface EvalCounts {
+  /** Images evaluated. */
+  count: number;
+  /** Images whose label is the top-scoring class. */
+  top1: number;
+  /** Images whose label is among the 5 top-scoring classes. */
+  top5: number;
+  /** Sum of the per-image cross-entropy. */
+  lossSum: number;
+}
+
+/** The result of {@link evaluate}: accuracies as fractions in [0, 1]. */
+export interface EvalResult {
+  count: number;
+  top1: number;
+  top5: number;
+  /** Mean cross-entropy. */
+  loss: number;
+}
+
+/** A batch to evaluate: an Arrow record batch with `image` and `fine`, or typed arrays as `@atkd/data` batches carry them. */
+export type EvalInput = RecordBatch | { images: Uint8Array; fine: Uint8Array; size: number };
+
+/**
+ * How many rows of the row-major `logits` (rows x classes) have their label within the top `k`
+ * (a label counts if fewer than `k` classes score strictly higher).
+ */
+export function topKCorrect(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number, k: number): number {
+  const rows = labels.length;
+  if (logits.length !== rows * classes) throw new RangeError(`logits hold ${logits.length} values, expected ${rows} x ${classes}`);
+  let correct = 0;
+  for (let b = 0; b < rows; b++) {
+    const off = b * classes;
+    const own = logits[off + labels[b]];
+    let higher = 0;
+    for (let c = 0; c < classes && higher < k; c++) if (logits[off + c] > own) higher += 1;
+    if (higher < k) correct += 1;
+  }
+  return correct;
+}
+
+function inputOf(batch: EvalInput, classes: number): { images: Uint8Array; labels: Uint8Array; rows: number } {
+  // an Arrow record batch (an @atkd/data CifarBatch also has a `schema`, but no getChild)
+  if (typeof (batch as RecordBatch).getChild === 'function') {
+    const rb = batch as RecordBatch;
+    return { images: readImages(rb), labels: readLabels(rb, classes), rows: rb.numRows };
+  }
+  const b = batch as { images: Uint8Array; fine: Uint8Array; size: number };
+  return { images: b.images, labels: b.fine, rows: b.size };
+}
+
+/** Evaluates `model` on one batch (inference mode: `training: false`, inside `tf.tidy`). */
+export function evaluateBatch(model: tf.LayersModel, batch: EvalInput, normalize: (images: Uint8Array) => Float32Array = toNormalizedNHWC): EvalCounts {
+  const classes = (model.outputs[0].shape[1] ?? 0) as number;
+  const { images, labels, rows } = inputOf(batch, classes);
+  const { logits, ce } = tf.tidy(() => {
+    const x = tf.tensor4d(normalize(images), [rows, 32, 32, 3]);
+    const out = model.apply(x, { training: false }) as tf.Tensor2D;
+    const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
+    const loss = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(out)), 1));
+    return { logits: out.dataSync() as Float32Array, ce: loss.dataSync() as Float32Array };
+  });
+  let lossSum = 0;
+  for (let i = 0; i < ce.length; i++) lossSum += ce[i];
+  return { count: rows, top1: topKCorrect(logits, labels, classes, 1), top5: topKCorrect(logits, labels, classes, 5), lossSum };
+}
+
+/** Sums {@link EvalCounts}. */
+export function addCounts(a: EvalCounts, b: EvalCounts): EvalCounts {
+  return { count: a.count + b.count, top1: a.top1 + b.top1, top5: a.top5 + b.top5, lossSum: a.lossSum + b.lossSum };
+}
+
+/** Accuracies and mean loss of summed counts. */
+export function toEvalResult(c: EvalCounts): EvalResult {
+  if (c.count === 0) throw new RangeError('evaluation saw no images');
+  return { count: c.count, top1: c.top1 / c.count, top5: c.top5 / c.count, loss: c.lossSum / c.count };
+}
+
+/**
+ * The evaluation stage as an RxJS operator: evaluates every batch (synchronously, so a backpressured
+ * source reads ahead no further than its prefetch) and emits one {@link EvalResult} when the source completes.
+ */
+export function evaluate(model: tf.LayersModel, options: { normalize?: (images: Uint8Array) => Float32Array } = {}): OperatorFunction<EvalInput, EvalResult> {
+  return (source) =>
+    source.pipe(
+      map((batch) => evaluateBatch(model, batch, options.normalize)),
+      reduce(addCounts, { count: 0, top1: 0, top5: 0, lossSum: 0 }),
+      map(toEvalResult),
+    );
+}

@@ -1,0 +1,13 @@
+/**
+ * @atkd/student — the student update stage of atkd: SGD with momentum, weight decay and step decay
+ * (PyTorch semantics), the loss gamma * CE + beta * T^2 * KL on (z-scored) logits, per-step metrics,
+ * and top-1 / top-5 evaluation. See README.md.
+ */
+export { DEFAULT_BETA, DEFAULT_GAMMA, crossEntropyPerRowTf, distillLossTf, kdLossPerRowTf, zscoreTf } from './loss.js';
+export type { DistillLoss, DistillLossOptions, KdLossTfOptions, KdTarget } from './loss.js';
+export { SgdMomentum, stepDecayLr, type SgdOptions } from './sgd.js';
+export { POSITION_META, readDistillColumns, readImages, readLabels, readPosition, type DistillColumns } from './batch.js';
+export { StudentTrainer, strategyFinisher, trainableVariables } from './trainer.js';
+export type { StepMetrics, StudentOptions, TemperatureFinisher } from './trainer.js';
+export { studentUpdate } from './student-update.js';
+export { addCounts, evaluate, evaluateBatch, toEvalResult, topKCorrect, type EvalCounts, type EvalInput, type EvalResult } from './evaluate.js';

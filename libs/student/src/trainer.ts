@@ -1,0 +1,249 @@
+/**
+ * The student update: one SGD step of a tf.LayersModel on the distillation loss of one Arrow record batch.
+ * Tensors never leave a step: the batch comes in as Arrow columns and the step returns plain numbers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { pearson, softmax, taylorSoftmax, zscore } from '@atkd/math';
+import { getStrategy, getStrategyDefinition, isLearnable, strategyNames, type FinishedTemperature, type LearnStep, type TemperatureStrategy } from '@atkd/temperature';
+import { toNormalizedNHWC } from '@atkd/data';
+import type { RecordBatch } from 'apache-arrow';
+import { POSITION_META, readDistillColumns, readImages, readLabels, readPosition, type DistillColumns } from './batch.js';
+import { distillLossTf, type DistillLossOptions } from './loss.js';
+import { SgdMomentum, type SgdOptions } from './sgd.js';
+import { readBatchMetrics, type BatchMetrics } from '@atkd/columns';
+
+/**
+ * Finishes a provisional temperature column (`atkd.temperature.pending = "student"`) from the student's
+ * logits of this step (row-major rows x classes, as data: no gradient flows through the temperature).
+ */
+export type TemperatureFinisher = (columns: DistillColumns, studentLogits: Float32Array) => FinishedTemperature;
+
+/**
+ * The default finisher: the strategy's own `finish` (`@atkd/temperature`), the strategy being
+ * `strategy` if given, else the one named in the batch's schema metadata, built with the recorded options.
+ */
+export function strategyFinisher(strategy?: TemperatureStrategy): TemperatureFinisher {
+  const built = new Map<string, TemperatureStrategy>();
+  return (c, student) => {
+    let s = strategy;
+    if (s === undefined) {
+      if (c.strategy === undefined) throw new Error('the temperature column is pending (needs the student) but the batch does not name its strategy (schema metadata atkd.temperature.strategy)');
+      const key = `${c.strategy}|${JSON.stringify(c.strategyOptions)}`;
+      s = built.get(key);
+      if (s === undefined) {
+        if (!strategyNames().includes(c.strategy)) throw new Error(`the pending temperature strategy "${c.strategy}" is not registered in @atkd/temperature`);
+        s = getStrategy(c.strategy, c.strategyOptions);
+        built.set(key, s);
+      }
+    }
+    if (s.finish === undefined) throw new Error(`the temperature strategy "${s.name}" cannot finish a pending temperature (it has no finish())`);
+    return s.finish(c.teacher, student, c.classes);
+  };
+}
+
+export interface StudentOptions extends SgdOptions, Omit<DistillLossOptions, 'studentTemperature' | 'lossScale'> {
+  /**
+   * The temperature strategy instance of the temperature stage. Needed for a learnable strategy
+   * (`ctkd`: after each step the student calls its `learn` with this step's logits, so the next
+   * batches get the updated temperature); used to finish pending temperatures (`adaptive-paired`, `dtkd`).
+   */
+  strategy?: TemperatureStrategy;
+  /** Finishes provisional temperatures. Default: {@link strategyFinisher} of `strategy`. */
+  finishTemperature?: TemperatureFinisher;
+  /** Images to network input (default `toNormalizedNHWC` of `@atkd/data`: CIFAR-100 mean/std, NHWC). */
+  normalize?: (images: Uint8Array, out?: Float32Array) => Float32Array;
+  /** Overrides whether the loss z-scores the logits (default: the batch's schema metadata, else true). */
+  standardize?: boolean;
+  /** Where the batches come from, for error messages. */
+  source?: string;
+}
+
+/** The numbers of one student step. */
+export interface StepMetrics {
+  /** 0-based step counter of this trainer (or the batch's `atkd.step` when present). */
+  step: number;
+  /** Epoch of the batch (`atkd.epoch` metadata; 0 when absent). */
+  epoch: number;
+  /** Rows in the batch. */
+  size: number;
+  /** Learning rate used for this step. */
+  lr: number;
+  /** Mean cross-entropy, mean T^2 KL, and gamma*ce + beta*kd (before the update). */
+  loss: { ce: number; kd: number; total: number };
+  /** Min / mean / max of the temperatures used. */
+  temperature: { min: number; mean: number; max: number };
+  /** Mean over rows of the Pearson correlation of the teacher and student logits (before the update). */
+  rho: number;
+  /** Top-1 accuracy of the student on the batch (training mode, before the update). */
+  accuracy: number;
+  /** Images per second of this step (forward, backward, update). */
+  imgPerSec: number;
+  /** Wall time of this step in milliseconds. */
+  ms: number;
+  /** Metrics recorded on the batch by earlier stages (record-batch metadata `atkd.metrics`). */
+  stages: BatchMetrics;
+  /** The learnable temperature's update of this step (`ctkd`), when the strategy is learnable. */
+  learn?: LearnStep;
+}
+
+/** The LayersModel's trainable variables (the tf.Variable behind each LayerVariable). */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+function meanOf(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return values.length === 0 ? 0 : s / values.length;
+}
+
+function softTargetsFor(c: DistillColumns, temperature: ArrayLike<number>): Float64Array {
+  const z = c.standardize ? zscore(c.teacher, c.classes, c.eps) : c.teacher;
+  return c.taylorOrder !== undefined ? taylorSoftmax(z, c.classes, temperature, c.taylorOrder) : softmax(z, c.classes, temperature);
+}
+
+/**
+ * Trains `model` (the student) one batch at a time. Owns its optimizer state (momentum buffers);
+ * `dispose()` frees it (the model stays the caller's).
+ */
+export class StudentTrainer {
+  readonly model: tf.LayersModel;
+  readonly optimizer: SgdMomentum;
+  private readonly options: StudentOptions;
+  private readonly vars: tf.Variable[];
+  private readonly finisher: TemperatureFinisher;
+  private steps = 0;
+
+  constructor(model: tf.LayersModel, options: StudentOptions = {}) {
+    this.model = model;
+    this.options = options;
+    this.optimizer = new SgdMomentum(options);
+    this.vars = trainableVariables(model);
+    this.finisher = options.finishTemperature ?? strategyFinisher(options.strategy);
+    if (this.vars.length === 0) throw new Error('StudentTrainer: the student model has no trainable weights');
+  }
+
+  /** The temperature strategy instance this trainer finishes / trains (options.strategy), if any. */
+  get strategy(): TemperatureStrategy | undefined {
+    return this.options.strategy;
+  }
+
+  /** Steps taken so far. */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** One SGD step on `batch` (columns `image`, `fine`, `teacher_logits`, `temperature`, optionally `soft_targets`). */
+  step(batch: RecordBatch): StepMetrics {
+    const started = performance.now();
+    const source = this.options.source;
+    const cols = readDistillColumns(batch, source);
+    const images = readImages(batch, source);
+    const labels = readLabels(batch, cols.classes, source);
+    const rows = batch.numRows;
+    const epoch = readPosition(batch, POSITION_META.epoch) ?? 0;
+    const step = readPosition(batch, POSITION_META.step) ?? this.steps;
+    const lr = this.optimizer.lrAt(epoch);
+    const standardize = this.options.standardize ?? cols.standardize;
+    const outShape = this.model.outputs[0].shape;
+    if (outShape.length !== 2 || outShape[1] !== cols.classes) {
+      throw new RangeError(`the student outputs shape [${outShape.join(', ')}], the teacher_logits column has ${cols.classes} classes`);
+    }
+    const input = (this.options.normalize ?? toNormalizedNHWC)(images);
+    if (input.length !== rows * 32 * 32 * 3) throw new RangeError(`normalize returned ${input.length} values for ${rows} images`);
+
+    const strategy = this.options.strategy;
+    const learnable = strategy !== undefined && isLearnable(strategy) ? strategy : undefined;
+    if (learnable === undefined && cols.strategy !== undefined && strategyNames().includes(cols.strategy) && getStrategyDefinition(cols.strategy).learnable) {
+      throw new Error(`the temperature strategy "${cols.strategy}" is learnable: give the student stage the strategy instance (options.strategy) so that it can update it`);
+    }
+
+    interface Temps { teacher: ArrayLike<number>; student?: ArrayLike<number>; lossScale?: ArrayLike<number> }
+    const kept: { logits?: tf.Tensor; parts?: tf.Tensor; temps: Temps } = { temps: { teacher: cols.temperature } };
+    if (cols.studentTemperature !== undefined) {
+      const scale = new Float32Array(rows);
+      for (let i = 0; i < rows; i++) scale[i] = cols.temperature[i] * cols.studentTemperature[i];
+      kept.temps = { teacher: cols.temperature, student: cols.studentTemperature, lossScale: scale };
+    }
+    let studentLogits: Float32Array;
+    let parts: Float32Array;
+    try {
+      tf.tidy(() => {
+        const x = tf.tensor4d(input, [rows, 32, 32, 3]);
+        const y = tf.tensor1d(labels, 'int32');
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = this.model.apply(x, { training: true }) as tf.Tensor2D;
+          kept.logits = tf.keep(logits);
+          let target: { softTargets: tf.Tensor2D } | { teacherLogits: tf.Tensor2D };
+          if (cols.pending) {
+            const fin = this.finisher(cols, logits.dataSync() as Float32Array);
+            for (const [k, v] of Object.entries(fin)) {
+              if ((v as ArrayLike<number>).length !== rows) throw new RangeError(`the temperature finisher returned ${(v as ArrayLike<number>).length} ${k} values for ${rows} rows`);
+            }
+            kept.temps = fin;
+            target = { softTargets: tf.tensor2d(Float32Array.from(softTargetsFor(cols, fin.teacher)), [rows, cols.classes]) };
+          } else if (cols.softTargets !== undefined) {
+            target = { softTargets: tf.tensor2d(cols.softTargets, [rows, cols.classes]) };
+          } else {
+            target = { teacherLogits: tf.tensor2d(cols.teacher, [rows, cols.classes]) };
+          }
+          const t = kept.temps;
+          const T = tf.tensor1d(Float32Array.from(t.teacher));
+          const loss = distillLossTf(logits, y, target, T, {
+            ...this.options,
+            standardize,
+            eps: cols.eps,
+            studentTemperature: t.student === undefined ? undefined : tf.tensor1d(Float32Array.from(t.student)),
+            lossScale: t.lossScale === undefined ? undefined : tf.tensor1d(Float32Array.from(t.lossScale)),
+          });
+          kept.parts = tf.keep(tf.stack([loss.ce, loss.kd, loss.total]));
+          return loss.total;
+        }, this.vars);
+        this.optimizer.apply(this.vars, grads, lr);
+        value.dispose();
+      });
+      studentLogits = kept.logits!.dataSync() as Float32Array;
+      parts = kept.parts!.dataSync() as Float32Array;
+    } finally {
+      kept.logits?.dispose();
+      kept.parts?.dispose();
+    }
+    const temperatureUsed = kept.temps.teacher;
+    const learn = learnable?.learn(cols.teacher, studentLogits, cols.classes, { epoch: epoch + 1, learningRate: lr });
+    this.steps += 1;
+
+    let correct = 0;
+    const C = cols.classes;
+    for (let b = 0; b < rows; b++) {
+      let best = 0;
+      for (let c = 1; c < C; c++) if (studentLogits[b * C + c] > studentLogits[b * C + best]) best = c;
+      if (best === labels[b]) correct += 1;
+    }
+    let tMin = Infinity;
+    let tMax = -Infinity;
+    for (let i = 0; i < temperatureUsed.length; i++) {
+      tMin = Math.min(tMin, temperatureUsed[i]);
+      tMax = Math.max(tMax, temperatureUsed[i]);
+    }
+    const ms = performance.now() - started;
+    return {
+      step,
+      epoch,
+      size: rows,
+      lr,
+      loss: { ce: parts[0], kd: parts[1], total: parts[2] },
+      temperature: { min: tMin, mean: meanOf(temperatureUsed), max: tMax },
+      rho: meanOf(pearson(cols.teacher, studentLogits, C)),
+      accuracy: correct / rows,
+      imgPerSec: ms > 0 ? (rows * 1000) / ms : Infinity,
+      ms,
+      stages: readBatchMetrics(batch),
+      ...(learn === undefined ? {} : { learn }),
+    };
+  }
+
+  /** Frees the optimizer state (the model is left alone). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Teacher logits: a tf.LayersModel run in inference mode (no gradient, `training: false`, inside
+ * `tf.tidy`) on the `image` column of an Arrow record batch; the result is added as the
+ * `teacher_logits` column (FixedSizeList<Float32>[classes]). No tensor outlives a call.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ColumnError, TEACHER_LOGITS, requireField, withLogitsColumn } from '@atkd/columns';
+import { IMAGE_BYTES, IMAGE_SIZE, CHANNELS, toNormalizedNHWC } from '@atkd/data';
+import type { RecordBatch } from 'apache-arrow';
+
+export interface TeacherOptions {
+  /**
+   * Rows per forward pass (default: the whole batch). Smaller values bound the teacher's activation
+   * memory for large batches; the logits do not depend on it (inference-mode BN uses running statistics).
+   */
+  batchSize?: number;
+  /**
+   * Images (rows x 3 x 32 x 32 uint8, as stored) to the network input (rows x 32 x 32 x 3 float).
+   * Default `toNormalizedNHWC` of `@atkd/data` (CIFAR-100 mean / std), the normalisation of the
+   * authors' training code and of the model zoo.
+   */
+  normalize?: (images: Uint8Array, out?: Float32Array) => Float32Array;
+  /** Where the batches come from (`stdin`, a file), for error messages. */
+  source?: string;
+}
+
+/** The number of classes a model outputs (its output shape [null, classes]). */
+export function modelClasses(model: tf.LayersModel): number {
+  const shape = model.outputs[0]?.shape;
+  if (model.outputs.length !== 1 || shape === undefined || shape.length !== 2 || typeof shape[1] !== 'number') {
+    throw new Error(`the teacher must have one output of shape [batch, classes]; it has ${model.outputs.map((o) => `[${o.shape.join(', ')}]`).join(', ')}`);
+  }
+  const inShape = model.inputs[0]?.shape;
+  if (model.inputs.length !== 1 || inShape === undefined || inShape[1] !== IMAGE_SIZE || inShape[2] !== IMAGE_SIZE || inShape[3] !== CHANNELS) {
+    throw new Error(`the teacher must take one input of shape [batch, 32, 32, 3] (NHWC); it takes ${model.inputs.map((i) => `[${i.shape.join(', ')}]`).join(', ')}`);
+  }
+  return shape[1];
+}
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`teacher option ${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/**
+ * Runs `model` in inference mode on `rows` images (`images`: rows x 3072 bytes, CHW as stored) and
+ * returns the logits, row-major rows x classes.
+ */
+export function predictLogits(model: tf.LayersModel, images: Uint8Array, options: TeacherOptions = {}): Float32Array {
+  const classes = modelClasses(model);
+  if (images.length % IMAGE_BYTES !== 0) throw new RangeError(`image bytes ${images.length} are not a multiple of ${IMAGE_BYTES}`);
+  const rows = images.length / IMAGE_BYTES;
+  const chunk = positiveInt('batchSize', options.batchSize ?? Math.max(rows, 1));
+  const normalize = options.normalize ?? toNormalizedNHWC;
+  const out = new Float32Array(rows * classes);
+  for (let start = 0; start < rows; start += chunk) {
+    const n = Math.min(chunk, rows - start);
+    const input = normalize(images.subarray(start * IMAGE_BYTES, (start + n) * IMAGE_BYTES));
+    if (input.length < n * IMAGE_BYTES) throw new RangeError(`normalize returned ${input.length} values for ${n} images`);
+    const logits = tf.tidy(() => {
+      const x = tf.tensor4d(input.subarray(0, n * IMAGE_BYTES), [n, IMAGE_SIZE, IMAGE_SIZE, CHANNELS]);
+      const y = model.apply(x, { training: false }) as tf.Tensor;
+      return y.dataSync() as Float32Array;
+    });
+    for (let i = 0; i < logits.length; i++) {
+      if (!Number.isFinite(logits[i])) throw new RangeError(`the teacher produced a non-finite logit (${logits[i]}) for row ${start + Math.floor(i / classes)}`);
+    }
+    out.set(logits, start * classes);
+  }
+  return out;
+}
+
+/** The `image` column (FixedSizeBinary[3072]) of a batch as one Uint8Array view. Errors name the column. */
+export function imageBytes(batch: RecordBatch, source?: string): Uint8Array {
+  const field = requireField(batch.schema, 'image', source);
+  if (String(field.type) !== `FixedSizeBinary[${IMAGE_BYTES}]`) {
+    throw new ColumnError('image', `has type ${String(field.type)}, expected FixedSizeBinary[${IMAGE_BYTES}]`, { source });
+  }
+  const vector = batch.getChild('image');
+  if (vector === null || vector.data.length !== 1) throw new ColumnError('image', 'is not a single-chunk column', { source });
+  const data = vector.data[0];
+  if (data.nullCount > 0) throw new ColumnError('image', `has ${data.nullCount} null row(s)`, { source });
+  const values = data.values as Uint8Array;
+  const rows = batch.numRows;
+  if (values.length < rows * IMAGE_BYTES) throw new ColumnError('image', `holds ${values.length} bytes for ${rows} rows`, { source });
+  return values.subarray(0, rows * IMAGE_BYTES);
+}
+
+/** `batch` with the teacher's logits added as the `teacher_logits` column (every other column passed through). */
+export function addTeacherLogits(model: tf.LayersModel, batch: RecordBatch, options: TeacherOptions = {}): RecordBatch {
+  const logits = predictLogits(model, imageBytes(batch, options.source), options);
+  return withLogitsColumn(batch, TEACHER_LOGITS, logits, modelClasses(model));
+}
