@@ -1,0 +1,154 @@
+// Backend selection for atkd: tfjs-node-gpu > tfjs-node > wasm (+ atkd training kernels) > cpu.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { registerWasmTrainingKernels } from './kernels/register.js';
+
+/** The engines atkd can run on, best first. */
+export const BACKEND_CHOICES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export interface SkippedBackend {
+  backend: BackendChoice;
+  /** Why it was not used (not installed, failed to load, ...). */
+  skipped: string;
+}
+
+export interface BackendInfo {
+  /** The chosen engine. */
+  name: BackendChoice;
+  /** The TF.js backend name now active ('tensorflow', 'wasm' or 'cpu'). */
+  tfBackend: string;
+  /** Engines tried before the chosen one, with the reason each was skipped. */
+  reasons: SkippedBackend[];
+  /** Whether the choice was forced by `prefer` / ATKD_BACKEND. */
+  forced: boolean;
+  /** atkd kernels registered on wasm (empty for other engines). */
+  kernels: string[];
+}
+
+export interface InitBackendOptions {
+  /** Force one engine (overrides ATKD_BACKEND). An error names it if it cannot be used. */
+  prefer?: BackendChoice;
+  /** Where the decision is reported; `false` silences it. Default: one line on stderr. */
+  log?: ((line: string) => void) | false;
+  /** Environment to read ATKD_BACKEND from (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Register atkd's wasm training kernels when wasm is chosen (default true). */
+  wasmKernels?: boolean;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Directory holding the tfjs-backend-wasm .wasm binaries, as a path with a trailing slash. */
+export function wasmBinaryDir(): string {
+  return dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/';
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0] : String(e);
+}
+
+async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<string | null> {
+  try {
+    require.resolve(pkg);
+  } catch {
+    return `${pkg} is not installed`;
+  }
+  try {
+    const spec: string = pkg; // a variable: the package is optional and never a build-time dependency
+    await import(spec);
+  } catch (e) {
+    return `${pkg} failed to load: ${message(e)}`;
+  }
+  if (tf.findBackend('tensorflow') === null) {
+    return `${pkg} loaded but did not register the 'tensorflow' backend with this @tensorflow/tfjs-core (duplicate tfjs-core copies?)`;
+  }
+  if (!(await tf.setBackend('tensorflow'))) return `${pkg}: the 'tensorflow' backend failed to initialize`;
+  return null;
+}
+
+async function tryWasm(kernels: boolean): Promise<string | null> {
+  try {
+    setWasmPaths(wasmBinaryDir());
+    if (kernels) registerWasmTrainingKernels();
+    if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialize';
+    return null;
+  } catch (e) {
+    return `wasm failed: ${message(e)}`;
+  }
+}
+
+async function tryCpu(): Promise<string | null> {
+  try {
+    return (await tf.setBackend('cpu')) ? null : 'the cpu backend failed to initialize';
+  } catch (e) {
+    return `cpu failed: ${message(e)}`;
+  }
+}
+
+async function attempt(choice: BackendChoice, kernels: boolean): Promise<string | null> {
+  switch (choice) {
+    case 'tfjs-node-gpu': return tryNative('@tensorflow/tfjs-node-gpu');
+    case 'tfjs-node': return tryNative('@tensorflow/tfjs-node');
+    case 'wasm': return tryWasm(kernels);
+    case 'cpu': return tryCpu();
+  }
+}
+
+function parseChoice(value: string, source: string): BackendChoice {
+  const v = value.trim().toLowerCase();
+  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
+  throw new Error(`${source}='${value}' is not a backend atkd knows; use one of ${BACKEND_CHOICES.join(', ')}`);
+}
+
+let current: { key: string; info: Promise<BackendInfo> } | null = null;
+
+/**
+ * Picks and activates the fastest available TF.js engine. Idempotent: repeated calls with the
+ * same preference return the same result (and do no work); a different forced preference switches.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const env = options.env ?? process.env;
+  const envValue = env['ATKD_BACKEND'];
+  const forced: BackendChoice | undefined = options.prefer !== undefined
+    ? parseChoice(options.prefer, 'initBackend({ prefer })')
+    : envValue !== undefined && envValue !== '' ? parseChoice(envValue, 'ATKD_BACKEND') : undefined;
+  const kernels = options.wasmKernels ?? true;
+  const key = `${forced ?? 'auto'}|${kernels}`;
+  if (current !== null && current.key === key) return current.info;
+  const log = options.log === false ? () => undefined : options.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const info = select(forced, kernels, log, options.prefer !== undefined ? 'prefer' : 'ATKD_BACKEND');
+  current = { key, info };
+  info.catch(() => { if (current?.info === info) current = null; });
+  return info;
+}
+
+async function select(
+  forced: BackendChoice | undefined, kernels: boolean, log: (l: string) => void, forcedBy: string,
+): Promise<BackendInfo> {
+  const reasons: SkippedBackend[] = [];
+  const order = forced !== undefined ? [forced] : [...BACKEND_CHOICES];
+  for (const choice of order) {
+    const why = await attempt(choice, kernels);
+    if (why === null) {
+      await tf.ready();
+      const info: BackendInfo = {
+        name: choice, tfBackend: tf.getBackend(), reasons, forced: forced !== undefined,
+        kernels: choice === 'wasm' && kernels ? registerWasmTrainingKernels() : [],
+      };
+      const skipped = reasons.map((r) => `${r.backend}: ${r.skipped}`).join('; ');
+      log(`[atkd/backend] using ${choice}${forced !== undefined ? ` (forced by ${forcedBy})` : ''}` +
+        (skipped ? ` — skipped ${skipped}` : '') +
+        (info.kernels.length > 0 ? ` — atkd wasm kernels: ${info.kernels.join(', ')}` : ''));
+      return info;
+    }
+    if (forced !== undefined) {
+      throw new Error(`@atkd/backend: the forced backend '${choice}' (${forcedBy}) cannot be used: ${why}`);
+    }
+    reasons.push({ backend: choice, skipped: why });
+  }
+  throw new Error(`@atkd/backend: no TF.js backend could be initialized: ${reasons.map((r) => `${r.backend}: ${r.skipped}`).join('; ')}`);
+}
