@@ -1,0 +1,30 @@
+/**
+ * The embedded default run: the teacher checkpoint shipped with the CLI and the data lib's embedded
+ * CIFAR-100 sample.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sampleDataDir } from '@atkd/data';
+
+/** The `apps/cli` package directory (works from src/lib and dist/lib alike). */
+export function cliRoot(): string {
+  return fileURLToPath(new URL('../../', import.meta.url));
+}
+
+/** The embedded teacher: a resnet20 trained on the full CIFAR-100 (see assets/README.md). */
+export const EMBEDDED_TEACHER_MODEL = 'resnet20';
+
+export function embeddedTeacher(): string {
+  return process.env.ATKD_TEACHER ?? join(cliRoot(), 'assets', 'teacher-resnet20.pth');
+}
+
+export function embeddedDefaults(): { teacher: string; teacherModel: string | null; train: string; test: string } {
+  const sample = sampleDataDir();
+  return {
+    teacher: embeddedTeacher(),
+    // a teacher from ATKD_TEACHER comes with its own architecture (ATKD_TEACHER_MODEL), if it needs one
+    teacherModel: process.env.ATKD_TEACHER_MODEL ?? (process.env.ATKD_TEACHER === undefined ? EMBEDDED_TEACHER_MODEL : null),
+    train: join(sample, 'train.arrow'),
+    test: join(sample, 'test.arrow'),
+  };
+}

@@ -1,0 +1,64 @@
+// Config resolution: presets, file + flag layering, validation messages.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, METHOD_PRESETS, resolveConfig } from '../src/lib/config.js';
+
+const work = mkdtempSync(join(tmpdir(), 'atkd-config-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const defaults = { teacher: 'teacher.pth', teacherModel: 'resnet20', train: 'train.arrow', test: 'test.arrow' };
+
+describe('config', () => {
+  it('paper preset: the authors schedule, lr 0.05, 0.01 for MobileNetV2 and ShuffleNets', () => {
+    const c = resolveConfig({ command: 'distill', flags: { presets: 'atkd,paper' }, defaults });
+    expect(c).toMatchObject({ epochs: 240, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, milestones: [150, 180, 210], lrDecay: 0.1, gamma: 0.1, beta: 9, augment: true, strategy: 'adaptive' });
+    expect(c.presets).toEqual(['paper', 'atkd']);
+    // a shortened paper run keeps the preset's milestones (inert past the end); given ones must fit
+    expect(resolveConfig({ command: 'distill', flags: { presets: 'paper', epochs: '3' }, defaults }).milestones).toEqual([150, 180, 210]);
+    expect(resolveConfig({ command: 'distill', defaults })).toMatchObject({ presets: ['quick', 'atkd'], epochs: 15, milestones: [10], lr: 0.05, strategy: 'adaptive', student: 'resnet8', teacher: 'teacher.pth', teacherModel: 'resnet20' });
+    for (const s of ['MobileNetV2', 'ShuffleV1', 'ShuffleV2']) expect(resolveConfig({ command: 'distill', flags: { presets: 'paper', student: s }, defaults }).lr).toBe(0.01);
+    expect(resolveConfig({ command: 'distill', flags: { presets: 'paper', student: 'vgg8' }, defaults }).lr).toBe(0.05);
+  });
+
+  it('method presets pick their strategy and weights', () => {
+    const want: Record<string, string> = { kd: 'static', ls: 'logit-standardization', ctkd: 'ctkd', dtkd: 'dtkd', atkd: 'adaptive', 'atkd-paired': 'adaptive-paired' };
+    expect(Object.keys(METHOD_PRESETS).sort()).toEqual(Object.keys(want).sort());
+    for (const [m, s] of Object.entries(want)) expect(resolveConfig({ command: 'distill', flags: { method: m }, defaults }).strategy).toBe(s);
+    expect(resolveConfig({ command: 'distill', flags: { presets: 'kd' }, defaults })).toMatchObject({ strategy: 'static', strategyOptions: { temperature: 4 }, gamma: 0.1, beta: 0.9 });
+  });
+
+  it('layers: defaults < presets < YAML file < flags', () => {
+    const file = join(work, 'run.yaml');
+    writeFileSync(file, 'preset: [paper, kd]\nepochs: 300\nlr: 0.02\nstrategyOptions:\n  temperature: 3\n');
+    const c = resolveConfig({ command: 'distill', file, flags: { lr: '0.03' }, defaults });
+    expect(c).toMatchObject({ epochs: 300, lr: 0.03, strategy: 'static', strategyOptions: { temperature: 3 }, milestones: [150, 180, 210] });
+    const json = join(work, 'run.json');
+    writeFileSync(json, JSON.stringify({ epochs: 2, milestones: [1], augment: false }));
+    expect(resolveConfig({ command: 'train', file: json, defaults })).toMatchObject({ epochs: 2, milestones: [1], augment: false, gamma: 1, beta: 0, teacher: null });
+  });
+
+  it('errors name the key or flag and the allowed range / known names', () => {
+    const bad = (flags: Record<string, unknown>, pattern: RegExp, command: 'distill' | 'train' = 'distill') => {
+      expect(() => resolveConfig({ command, flags, defaults })).toThrow(ConfigError);
+      expect(() => resolveConfig({ command, flags, defaults })).toThrow(pattern);
+    };
+    bad({ student: 'resnet9' }, /flag --student: unknown model "resnet9" \(known: resnet8, .*resnet20/);
+    bad({ presets: 'fast' }, /flag --preset: unknown preset "fast" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, quick, paper\)/);
+    bad({ strategy: 'magic' }, /flag --strategy: unknown temperature strategy "magic" \(known: static, .*adaptive/);
+    bad({ lr: '-1' }, /flag --lr is out of range: -1 is not in \(0, 10\]/);
+    bad({ momentum: '1' }, /flag --momentum is out of range: 1 is not in \[0, 1\)/);
+    bad({ epochs: '2.5' }, /flag --epochs must be an integer in \[1, 100000\]/);
+    bad({ augment: 'maybe' }, /flag --augment must be true or false/);
+    bad({ epochs: '10', milestones: '5,12' }, /milestone 12 is not below epochs \(10\); allowed range \[0, 9\]/);
+    bad({ strategyOptions: 'temperature=-2' }, /flag --strategy-options: .*temperature/);
+    bad({ teacher: 'x.pth' }, /pass --teacher-model/);
+    bad({ presets: 'kd' }, /method presets .* apply to `atkd distill`/, 'train');
+    const file = join(work, 'bad.yaml');
+    writeFileSync(file, 'epochs: 3\nlearning_rate: 0.1\n');
+    expect(() => resolveConfig({ command: 'distill', file, defaults })).toThrow(/key "learning_rate" in .*bad\.yaml: unknown key for `atkd distill`/);
+    writeFileSync(file, 'epochs: [3\n');
+    expect(() => resolveConfig({ command: 'distill', file, defaults })).toThrow(/bad\.yaml is not valid YAML/);
+    expect(() => resolveConfig({ command: 'distill', file: join(work, 'none.yaml'), defaults })).toThrow(/none\.yaml does not exist/);
+  });
+});
