@@ -7,6 +7,7 @@ export { ColumnError, IpcError } from './errors.js';
 export { checkClasses, describeType, isFloat32Type, isLogitsType, logitsType, temperatureType } from './types.js';
 export { hasColumn, requireField, requireFloat32Column, requireLogitsColumn } from './schema.js';
 export { checkFiniteColumn, readFloat32, readLogits, type LogitsColumn } from './read.js';
+export { readImages } from './images.js';
 export { float32Data, logitsData, withBatchMetadata, withColumn, withFloat32Column, withLogitsColumn, withoutColumn, withSchemaMetadata } from './write.js';
 export { readBatchMetrics, withBatchMetrics, type BatchMetrics } from './metrics.js';
 export { DEFAULT_ZSCORE_EPS, readTemperatureMeta, temperatureMetaEntries, type TemperatureMeta } from './metadata.js';

@@ -2,8 +2,7 @@
  * Reading the columns the student stage needs from an Arrow record batch (zero-copy where possible),
  * and the per-batch position keys (`atkd.epoch`, `atkd.step`) the pipeline writes.
  */
-import { ColumnError, META, SOFT_TARGETS, STUDENT_TEMPERATURE, TEACHER_LOGITS, TEMPERATURE, hasColumn, readFloat32, readLogits, readTemperatureMeta, requireField } from '@atkd/columns';
-import { IMAGE_BYTES } from '@atkd/data';
+import { ColumnError, META, SOFT_TARGETS, STUDENT_TEMPERATURE, TEACHER_LOGITS, TEMPERATURE, hasColumn, readFloat32, readImages, readLogits, readTemperatureMeta, requireField } from '@atkd/columns';
 import type { RecordBatch } from 'apache-arrow';
 
 /** Record-batch metadata keys with the batch's position in the stream (written by `@atkd/pipeline`). */
@@ -23,21 +22,8 @@ export function readPosition(batch: RecordBatch, key: string): number | undefine
   return v;
 }
 
-/** The `image` column (FixedSizeBinary[3072], CHW uint8 as stored by `@atkd/data`) as one Uint8Array view. */
-export function readImages(batch: RecordBatch, source?: string): Uint8Array {
-  const field = requireField(batch.schema, 'image', source);
-  if (String(field.type) !== `FixedSizeBinary[${IMAGE_BYTES}]`) {
-    throw new ColumnError('image', `has type ${String(field.type)}, expected FixedSizeBinary[${IMAGE_BYTES}]`, { source });
-  }
-  const vector = batch.getChild('image');
-  if (vector === null || vector.data.length !== 1) throw new ColumnError('image', 'is not a single-chunk column', { source });
-  const data = vector.data[0];
-  if (data.nullCount > 0) throw new ColumnError('image', `has ${data.nullCount} null row(s)`, { source });
-  const values = data.values as Uint8Array;
-  const rows = batch.numRows;
-  if (values.length < rows * IMAGE_BYTES) throw new ColumnError('image', `holds ${values.length} bytes for ${rows} rows of ${IMAGE_BYTES}`, { source });
-  return values.subarray(0, rows * IMAGE_BYTES);
-}
+/** The `image` column as one Uint8Array view (the `@atkd/columns` reader; errors name the column). */
+export { readImages };
 
 /** The `fine` label column (Uint8) as a Uint8Array view; labels must be < classes. */
 export function readLabels(batch: RecordBatch, classes: number, source?: string): Uint8Array {

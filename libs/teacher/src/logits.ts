@@ -4,7 +4,7 @@
  * `teacher_logits` column (FixedSizeList<Float32>[classes]). No tensor outlives a call.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ColumnError, TEACHER_LOGITS, requireField, withLogitsColumn } from '@atkd/columns';
+import { TEACHER_LOGITS, readImages, withLogitsColumn } from '@atkd/columns';
 import { IMAGE_BYTES, IMAGE_SIZE, CHANNELS, toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
 
@@ -70,21 +70,8 @@ export function predictLogits(model: tf.LayersModel, images: Uint8Array, options
   return out;
 }
 
-/** The `image` column (FixedSizeBinary[3072]) of a batch as one Uint8Array view. Errors name the column. */
-export function imageBytes(batch: RecordBatch, source?: string): Uint8Array {
-  const field = requireField(batch.schema, 'image', source);
-  if (String(field.type) !== `FixedSizeBinary[${IMAGE_BYTES}]`) {
-    throw new ColumnError('image', `has type ${String(field.type)}, expected FixedSizeBinary[${IMAGE_BYTES}]`, { source });
-  }
-  const vector = batch.getChild('image');
-  if (vector === null || vector.data.length !== 1) throw new ColumnError('image', 'is not a single-chunk column', { source });
-  const data = vector.data[0];
-  if (data.nullCount > 0) throw new ColumnError('image', `has ${data.nullCount} null row(s)`, { source });
-  const values = data.values as Uint8Array;
-  const rows = batch.numRows;
-  if (values.length < rows * IMAGE_BYTES) throw new ColumnError('image', `holds ${values.length} bytes for ${rows} rows`, { source });
-  return values.subarray(0, rows * IMAGE_BYTES);
-}
+/** The `image` column of a batch as one Uint8Array view (the `@atkd/columns` reader; errors name the column). */
+export const imageBytes = readImages;
 
 /** `batch` with the teacher's logits added as the `teacher_logits` column (every other column passed through). */
 export function addTeacherLogits(model: tf.LayersModel, batch: RecordBatch, options: TeacherOptions = {}): RecordBatch {
