@@ -12,5 +12,5 @@ export { toNormalizedNHWC, CIFAR100_MEAN, CIFAR100_STD } from './normalize.js';
 export { augmentImage, augmentBatch, drawAugment, CROP_PADDING, type AugmentParams } from './augment.js';
 export { epochPermutation, mixSeed, mulberry32 } from './rng.js';
 export { fetchCifar100, CIFAR100_URL, CIFAR100_MD5, ARCHIVE_NAME, type FetchOptions, type FetchResult } from './fetch.js';
-export { ProgressBar, formatProgress, type ProgressBarOptions } from './progress.js';
+export { ProgressBar, clock, formatProgress, type ProgressBarOptions } from './progress.js';
 export { makeSample, stratifiedRows, type SampleOptions } from './sample.js';

@@ -15,7 +15,8 @@ function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
 }
 
-function clock(seconds: number): string {
+/** Seconds as `m:ss` or `h:mm:ss` (ETA and elapsed times of progress bars); `--:--` when unknown. */
+export function clock(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);

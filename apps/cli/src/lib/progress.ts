@@ -3,6 +3,7 @@
  * `epoch 3/8 [#########...............]  37%  52/140 steps  61.2 img/s  ETA 0:42  loss 2.31`.
  * Redrawn in place on a terminal (at most every 100 ms); on a pipe it prints a line every 10 %.
  */
+import { clock } from '@atkd/data';
 
 export interface StepProgressOptions {
   /** Where to draw (default process.stderr). */
@@ -19,16 +20,6 @@ export interface StepProgressOptions {
   startAt?: number;
   /** Work (e.g. images) already done when the bar starts. */
   startWork?: number;
-}
-
-/** `m:ss` or `h:mm:ss`; `--:--` when unknown. */
-export function clock(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
 }
 
 /** Formats one progress line (exported for tests). */
