@@ -10,7 +10,7 @@ import {
   readTorchStateDict,
   type TorchTensor,
 } from '../src/torch/index.js';
-import { OP, buildZip, bytes, f32, torchPickle } from './torch-helpers.js';
+import { OP, buildZip, bytes, errorOf, f32, torchPickle } from './torch-helpers.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'torch');
 
@@ -41,16 +41,6 @@ function expectValues(t: TorchTensor, e: ExpectedTensor): void {
     return;
   }
   expect([...t.data]).toEqual(e.values);
-}
-
-function errorOf(fn: () => unknown): TorchCheckpointError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TorchCheckpointError);
-    return e as TorchCheckpointError;
-  }
-  throw new Error('expected a TorchCheckpointError');
 }
 
 async function asyncErrorOf(p: Promise<unknown>): Promise<TorchCheckpointError> {

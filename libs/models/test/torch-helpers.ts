@@ -1,6 +1,8 @@
 // Test helpers for the torch checkpoint reader: a minimal zip writer (stored / deflated records, optional
 // zip64 records) and a byte-string builder for hand-written pickles.
 import { deflateRawSync } from 'node:zlib';
+import { expect } from 'vitest';
+import { TorchCheckpointError } from '../src/torch/errors.js';
 import { crc32 } from '../src/torch/zip.js';
 
 export interface ZipInput {
@@ -137,4 +139,15 @@ export function torchPickle(
 /** Float32 values as little-endian bytes. */
 export function f32(values: number[]): Uint8Array {
   return new Uint8Array(Float32Array.from(values).buffer);
+}
+
+/** The TorchCheckpointError that `fn` throws (fails the test if it throws nothing or another error). */
+export function errorOf(fn: () => unknown): TorchCheckpointError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TorchCheckpointError);
+    return e as TorchCheckpointError;
+  }
+  throw new Error('expected a TorchCheckpointError');
 }

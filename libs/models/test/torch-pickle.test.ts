@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PLAIN_GLOBALS, PyCallable, PyDict, PyObject, PyTuple, unpickle, type PyValue } from '../src/torch/pickle.js';
-import { TorchCheckpointError } from '../src/torch/errors.js';
-import { OP, bytes, le } from './torch-helpers.js';
+import { OP, bytes, errorOf, le } from './torch-helpers.js';
 
 const expected = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'torch', 'expected.json'), 'utf8')) as {
   pickles: Record<string, string>;
@@ -25,16 +24,6 @@ function plainOf(v: PyValue): unknown {
   if (Array.isArray(v)) return v.map(plainOf);
   if (v instanceof Uint8Array) return { bytes: [...v] };
   return v;
-}
-
-function errorOf(fn: () => unknown): TorchCheckpointError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TorchCheckpointError);
-    return e as TorchCheckpointError;
-  }
-  throw new Error('expected a TorchCheckpointError');
 }
 
 describe('unpickle', () => {
