@@ -107,6 +107,18 @@ async function dataParallel(depth) {
   };
 }
 
+/** A worker thread whose wasm runs `threads` XNNPACK threads. */
+async function threadedWorker(threads) {
+  const w = new Worker(join(here, 'threaded-worker.mjs'), { workerData: { threads } });
+  const ready = await new Promise((res, rej) => { w.once('message', res); w.once('error', rej); });
+  if (ready.threads !== threads) log(`  (the threaded worker got ${ready.threads} threads: ${ready.note})`);
+  const ask = (msg) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); w.postMessage(msg); });
+  return {
+    rate: async (depth, mode) => (await ask({ depth, mode, seconds: SECONDS, batch: BATCH })).rate,
+    close: async () => { w.postMessage({ type: 'close' }); await w.terminate(); },
+  };
+}
+
 /** KD-style step: teacher (resnet20) inference + student (resnet8) training per batch. */
 async function kdSetups() {
   const student = cifarResNet(8);
@@ -156,7 +168,9 @@ async function profileStep(depth) {
   return { total, top: [...agg].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12).map(([name, v]) => ({ name, ms: v.ms, calls: v.n })) };
 }
 
-const info = await initBackend({ prefer: 'wasm', log: false });
+// The main thread measures the one-thread rows; the multi-threaded XNNPACK rows come from a worker
+// thread with its own wasm instance (threaded-worker.mjs).
+const info = await initBackend({ prefer: 'wasm', log: false, wasmThreads: 1 });
 const loadStart = loadavg()[0];
 log(`atkd engine: ${info.name}; batch ${BATCH}; ${ROUNDS} rounds of ${SECONDS}s slices; ${cpus().length} cores, load average ${loadStart.toFixed(2)}`);
 const torch = await Torch.start();
@@ -188,6 +202,10 @@ for (const d of DEPTHS) {
   res[`a${d}t`] = await compare(`after resnet${d} train, 1 thread`, () => rate(() => s.step()), T(d, 'train', 1));
   res[`a${d}i`] = await compare(`after resnet${d} infer, 1 thread`, () => rate(() => s.infer()), T(d, 'infer', 1));
   dispose();
+  const xt = await threadedWorker(2);
+  res[`x${d}t`] = await compare(`after resnet${d} train, 2 XNNPACK threads`, () => xt.rate(d, 'train'), T(d, 'train', 2));
+  res[`x${d}i`] = await compare(`after resnet${d} infer, 2 XNNPACK threads`, () => xt.rate(d, 'infer'), T(d, 'infer', 2));
+  await xt.close();
   const dp = await dataParallel(d);
   await dp.step(); await dp.step();
   res[`dp${d}`] = await compare(`after resnet${d} train, 2 threads (data-parallel)`, () => rate(dp.step), T(d, 'train', 2));
@@ -240,6 +258,9 @@ for (const d of DEPTHS) {
   rows.push([`resnet${d} train, 1 thread`, fmt(b('t').atkd), fx(b('t').ratio), fmt(a('t').atkd), fmt(a('t').torch), fx(a('t').ratio)]);
   rows.push([`resnet${d} infer, 1 thread`, fmt(b('i').atkd), fx(b('i').ratio), fmt(a('i').atkd), fmt(a('i').torch), fx(a('i').ratio)]);
   rows.push([`resnet${d} train, 2 threads (atkd data-parallel)`, '—', '—', fmt(dp.atkd), fmt(dp.torch), fx(dp.ratio)]);
+  const x = (k) => res[`x${d}${k}`];
+  rows.push([`resnet${d} train, 2 threads (one process, 2 XNNPACK threads)`, '—', '—', fmt(x('t').atkd), fmt(x('t').torch), fx(x('t').ratio)]);
+  rows.push([`resnet${d} infer, 2 threads (one process, 2 XNNPACK threads)`, '—', '—', fmt(x('i').atkd), fmt(x('i').torch), fx(x('i').ratio)]);
 }
 const header = ['batch 64', 'before img/s', 'before / PyTorch', 'after img/s', 'PyTorch img/s', 'after / PyTorch'];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
@@ -251,7 +272,9 @@ if (torch.skipped) console.log(`\n${torch.skipped}`);
 if (kd) {
   console.log(`\nSecond core for KD (teacher resnet20 inference + student resnet8 training per batch of 64): ` +
     `one thread ${fmt(kd.sequential)} img/s, teacher in its own worker ${fmt(kd.pipelined)} img/s (${fx(kd.ratio)}); ` +
-    `data-parallel training alone: resnet8 ${fx(res.dp8.atkd / res.a8t.atkd)}, resnet20 ${fx(res.dp20.atkd / res.a20t.atkd)} over one thread`);
+    `data-parallel training alone: resnet8 ${fx(res.dp8.atkd / res.a8t.atkd)}, resnet20 ${fx(res.dp20.atkd / res.a20t.atkd)} over one thread; ` +
+    `2 XNNPACK threads in one process: training resnet8 ${fx(res.x8t.atkd / res.a8t.atkd)}, resnet20 ${fx(res.x20t.atkd / res.a20t.atkd)}, ` +
+    `inference resnet8 ${fx(res.x8i.atkd / res.a8i.atkd)}, resnet20 ${fx(res.x20i.atkd / res.a20i.atkd)} over one thread`);
 }
 if (convRows.length > 0) {
   const h = ['forward conv, batch 64, 1 thread', 'wasm ms', 'PyTorch ms', 'wasm GFLOP/s', 'PyTorch GFLOP/s', 'wasm / PyTorch'];

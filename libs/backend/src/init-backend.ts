@@ -5,6 +5,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { registerWasmTrainingKernels } from './kernels/register.js';
+import { prepareWasmThreads, unrefWasmWorkers, wasmThreads, wasmThreadsFrom } from './wasm-threads.js';
 
 /** The engines atkd can run on, best first. */
 export const BACKEND_CHOICES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -27,6 +28,10 @@ export interface BackendInfo {
   forced: boolean;
   /** atkd kernels registered on wasm (empty for other engines). */
   kernels: string[];
+  /** XNNPACK threads of the wasm engine (1 for the other engines, which manage their own). */
+  threads: number;
+  /** Why wasm runs on fewer threads than asked (null when it got them, or for other engines). */
+  threadsNote: string | null;
 }
 
 export interface InitBackendOptions {
@@ -38,6 +43,11 @@ export interface InitBackendOptions {
   env?: Record<string, string | undefined>;
   /** Register atkd's wasm training kernels when wasm is chosen (default true). */
   wasmKernels?: boolean;
+  /**
+   * XNNPACK threads for wasm, 1..8 (overrides ATKD_WASM_THREADS). Default: every core in the main
+   * thread, 1 in a worker thread. Fixed once wasm has initialized in this thread.
+   */
+  wasmThreads?: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -70,11 +80,34 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
   return null;
 }
 
-async function tryWasm(kernels: boolean): Promise<string | null> {
+/** Why the last wasm initialization got fewer threads than asked. */
+let threadsNote: string | null = null;
+
+function wasmInitialized(): boolean {
+  return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry['wasm'] !== undefined;
+}
+
+async function tryWasm(kernels: boolean, threads: number): Promise<string | null> {
   try {
     setWasmPaths(wasmBinaryDir());
     if (kernels) registerWasmTrainingKernels();
-    if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialize';
+    if (wasmInitialized()) {
+      if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialize';
+      const got = wasmThreads();
+      threadsNote = got !== threads ? `wasm was already initialized in this thread with ${got}; the count is fixed from then on` : null;
+      return null;
+    }
+    const plan = prepareWasmThreads(threads);
+    let ok: boolean;
+    try {
+      ok = await tf.setBackend('wasm');
+    } finally {
+      plan.restore();
+    }
+    if (!ok) return 'the wasm backend failed to initialize';
+    unrefWasmWorkers();
+    const got = wasmThreads();
+    threadsNote = plan.skipped ?? (got < threads ? `tfjs-backend-wasm started ${got} of ${threads} threads` : null);
     return null;
   } catch (e) {
     return `wasm failed: ${message(e)}`;
@@ -89,11 +122,11 @@ async function tryCpu(): Promise<string | null> {
   }
 }
 
-async function attempt(choice: BackendChoice, kernels: boolean): Promise<string | null> {
+async function attempt(choice: BackendChoice, kernels: boolean, threads: number): Promise<string | null> {
   switch (choice) {
     case 'tfjs-node-gpu': return tryNative('@tensorflow/tfjs-node-gpu');
     case 'tfjs-node': return tryNative('@tensorflow/tfjs-node');
-    case 'wasm': return tryWasm(kernels);
+    case 'wasm': return tryWasm(kernels, threads);
     case 'cpu': return tryCpu();
   }
 }
@@ -117,30 +150,36 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     ? parseChoice(options.prefer, 'initBackend({ prefer })')
     : envValue !== undefined && envValue !== '' ? parseChoice(envValue, 'ATKD_BACKEND') : undefined;
   const kernels = options.wasmKernels ?? true;
-  const key = `${forced ?? 'auto'}|${kernels}`;
+  const threads = wasmThreadsFrom(options.wasmThreads, env);
+  const key = `${forced ?? 'auto'}|${kernels}|${threads}`;
   if (current !== null && current.key === key) return current.info;
   const log = options.log === false ? () => undefined : options.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const info = select(forced, kernels, log, options.prefer !== undefined ? 'prefer' : 'ATKD_BACKEND');
+  const info = select(forced, kernels, threads, log, options.prefer !== undefined ? 'prefer' : 'ATKD_BACKEND');
   current = { key, info };
   info.catch(() => { if (current?.info === info) current = null; });
   return info;
 }
 
 async function select(
-  forced: BackendChoice | undefined, kernels: boolean, log: (l: string) => void, forcedBy: string,
+  forced: BackendChoice | undefined, kernels: boolean, threads: number, log: (l: string) => void, forcedBy: string,
 ): Promise<BackendInfo> {
   const reasons: SkippedBackend[] = [];
   const order = forced !== undefined ? [forced] : [...BACKEND_CHOICES];
   for (const choice of order) {
-    const why = await attempt(choice, kernels);
+    const why = await attempt(choice, kernels, threads);
     if (why === null) {
       await tf.ready();
+      const wasm = choice === 'wasm';
       const info: BackendInfo = {
         name: choice, tfBackend: tf.getBackend(), reasons, forced: forced !== undefined,
-        kernels: choice === 'wasm' && kernels ? registerWasmTrainingKernels() : [],
+        kernels: wasm && kernels ? registerWasmTrainingKernels() : [],
+        threads: wasm ? wasmThreads() : 1,
+        threadsNote: wasm ? threadsNote : null,
       };
       const skipped = reasons.map((r) => `${r.backend}: ${r.skipped}`).join('; ');
-      log(`[atkd/backend] using ${choice}${forced !== undefined ? ` (forced by ${forcedBy})` : ''}` +
+      const threadsText = wasm ? `, ${info.threads} XNNPACK thread${info.threads === 1 ? '' : 's'}` +
+        (info.threadsNote !== null ? ` (${info.threadsNote})` : '') : '';
+      log(`[atkd/backend] using ${choice}${threadsText}${forced !== undefined ? ` (forced by ${forcedBy})` : ''}` +
         (skipped ? ` — skipped ${skipped}` : '') +
         (info.kernels.length > 0 ? ` — atkd wasm kernels: ${info.kernels.join(', ')}` : ''));
       return info;

@@ -14,7 +14,7 @@ describe('initBackend', () => {
     expect(info.reasons[0].skipped).toMatch(/@tensorflow\/tfjs-node-gpu is not installed/);
     expect(info.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter']));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/using wasm .*skipped tfjs-node-gpu/);
+    expect(lines[0]).toMatch(/using wasm, \d+ XNNPACK threads? .*skipped tfjs-node-gpu/);
     // idempotent: the same answer, no new log line
     const again = await initBackend({ env: {}, log: (l) => lines.push(l) });
     expect(again).toBe(info);

@@ -92,6 +92,31 @@ export class SgdMomentum {
     }
   }
 
+  /**
+   * The momentum buffer of variable `name` (undefined before its first update), e.g. to checkpoint
+   * it. The optimizer owns it: do not dispose it.
+   */
+  buffer(name: string): tf.Tensor | undefined {
+    return this.buffers.get(name);
+  }
+
+  /**
+   * Restores the momentum buffer of variable `name` (e.g. from a checkpoint), replacing any previous
+   * one; the next update then uses momentum, as after a first step. `values` is copied.
+   */
+  setBuffer(name: string, values: Float32Array, shape: readonly number[]): void {
+    if (this.disposed) throw new Error('SgdMomentum: used after dispose()');
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (values.length !== size) {
+      throw new RangeError(`SgdMomentum.setBuffer('${name}'): ${values.length} values for shape [${shape.join(', ')}] (${size})`);
+    }
+    const t = tf.tensor(values, [...shape], 'float32');
+    const next = tf.variable(t, false);
+    t.dispose();
+    this.buffers.get(name)?.dispose();
+    this.buffers.set(name, next);
+  }
+
   /** Frees the momentum buffers. */
   dispose(): void {
     for (const b of this.buffers.values()) b.dispose();

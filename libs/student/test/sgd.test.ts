@@ -50,6 +50,37 @@ describe('SgdMomentum', () => {
     expect(() => opt.apply([], {}, 0.1)).toThrow(/after dispose/);
   });
 
+  it('hands out and restores its momentum buffers: a restored optimizer continues the same trajectory', () => {
+    const run = (w: tf.Variable, opt: SgdMomentum, steps: number[]) => {
+      for (const e of steps) {
+        tf.tidy(() => {
+          const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(w, tf.tensor1d([1, -2, 3])))) as tf.Scalar, [w]);
+          opt.apply([w], grads, opt.lrAt(e));
+        });
+      }
+    };
+    const w1 = tf.variable(tf.tensor1d([0.5, 0.5, 0.5]), true, 'w');
+    const a = new SgdMomentum({ lr: 0.1, momentum: 0.9, weightDecay: 1e-3 });
+    expect(a.buffer('w')).toBeUndefined();
+    run(w1, a, [0, 0, 0]);
+    const saved = (a.buffer('w')!.dataSync() as Float32Array).slice();
+    const savedW = (w1.dataSync() as Float32Array).slice();
+    run(w1, a, [0, 0]);
+    // a fresh optimizer given the saved buffer and weights reproduces the last two steps
+    const w2 = tf.variable(tf.tensor1d(savedW), true, 'w2');
+    const b = new SgdMomentum({ lr: 0.1, momentum: 0.9, weightDecay: 1e-3 });
+    const before = tf.memory().numTensors;
+    b.setBuffer('w2', saved, [3]);
+    b.setBuffer('w2', saved, [3]); // replacing disposes the previous buffer
+    expect(tf.memory().numTensors).toBe(before + 1);
+    run(w2, b, [0, 0]);
+    Array.from(w2.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(w1.dataSync()[i], 6));
+    expect(() => b.setBuffer('w2', saved, [2, 2])).toThrow(/setBuffer\('w2'\): 3 values for shape \[2, 2\]/);
+    a.dispose();
+    b.dispose();
+    tf.dispose([w1, w2]);
+  });
+
   it('rejects bad options naming them', () => {
     expect(() => new SgdMomentum({ lr: -1 })).toThrow(/lr/);
     expect(() => new SgdMomentum({ momentum: Number.NaN })).toThrow(/momentum/);

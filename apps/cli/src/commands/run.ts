@@ -40,7 +40,7 @@ export function formatSummary(s: RunSummary): string {
     lines.push(`${s.command === 'distill' ? 'student' : 'model  '}  ${s.student.model.padEnd(10)} top-1 ${pct(s.student.top1)}  top-5 ${pct(s.student.top5)}  (best top-1 ${pct(s.student.bestTop1)} at epoch ${s.student.bestEpoch + 1})`);
   }
   if (s.temperature) lines.push(`mean temperature ${s.temperature.mean.toFixed(3)}  (last epoch; min ${s.temperature.min.toFixed(3)}, max ${s.temperature.max.toFixed(3)})`);
-  lines.push(`throughput ${s.throughput.imgPerSec.toFixed(1)} img/s  (${s.throughput.images} images in ${s.throughput.seconds.toFixed(1)} s of ${s.command === 'distill' ? 'distillation' : 'training'} steps, backend ${s.backend})`);
+  lines.push(`throughput ${s.throughput.imgPerSec.toFixed(1)} img/s  (${s.throughput.images} images in ${s.throughput.seconds.toFixed(1)} s of ${s.command === 'distill' ? 'distillation' : 'training'} steps, backend ${s.backend}${s.backend === 'wasm' ? `, ${s.backendThreads} XNNPACK thread${s.backendThreads === 1 ? '' : 's'}` : ''})`);
   lines.push(`${s.status === 'completed' ? 'completed' : 'interrupted'}: epoch ${s.epochsDone}/${s.epochs}, ${s.steps} steps; run directory ${s.runDir}`);
   if (s.resumeCommand) lines.push(`resume with: ${s.resumeCommand}`);
   return lines.join('\n');

@@ -56,6 +56,8 @@ export interface RunSummary {
   command: 'distill' | 'train';
   runDir: string;
   backend: string;
+  /** XNNPACK threads when the backend is wasm (ATKD_WASM_THREADS), else 1. */
+  backendThreads: number;
   epochs: number;
   epochsDone: number;
   steps: number;
@@ -102,28 +104,17 @@ export function seededModel(name: string, seed: number): tf.LayersModel {
   }
 }
 
-/** The momentum buffers of an `SgdMomentum` (kept private by `@atkd/student`; read here for checkpoints). */
-function momentumBuffers(opt: SgdMomentum): Map<string, tf.Variable> {
-  const buffers = (opt as unknown as { buffers?: Map<string, tf.Variable> }).buffers;
-  if (!(buffers instanceof Map)) throw new Error('cannot checkpoint the optimizer: @atkd/student SgdMomentum no longer keeps its momentum buffers in `buffers`');
-  return buffers;
-}
-
 function getBuffers(opt: SgdMomentum, vars: readonly tf.Variable[]): Array<tf.Tensor | undefined> {
-  const m = momentumBuffers(opt);
-  return vars.map((v) => m.get(v.name));
+  return vars.map((v) => opt.buffer(v.name));
 }
 
 function setBuffers(opt: SgdMomentum, vars: readonly tf.Variable[], buffers: Array<Float32Array | null>, what: string): void {
   if (buffers.length !== vars.length) throw new RunDirError(`${what}: the optimizer state has ${buffers.length} buffers, the student has ${vars.length} trainable weights: the checkpoint does not match`);
-  const m = momentumBuffers(opt);
   vars.forEach((v, i) => {
     const b = buffers[i];
     if (b === null) return;
     if (b.length !== v.size) throw new RunDirError(`${what}: momentum buffer ${i} holds ${b.length} values, weight ${v.name} has ${v.size}: the checkpoint does not match`);
-    const t = tf.tensor(b, v.shape, 'float32');
-    m.set(v.name, tf.variable(t, false));
-    t.dispose();
+    opt.setBuffer(v.name, b, v.shape);
   });
 }
 
@@ -449,6 +440,7 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
       command: config.command,
       runDir,
       backend: backend.name,
+      backendThreads: backend.threads,
       epochs: config.epochs,
       epochsDone: state.next.epoch,
       steps: state.step,
