@@ -19,6 +19,9 @@ describe('config', () => {
     expect(resolveConfig({ command: 'distill', defaults })).toMatchObject({ presets: ['quick', 'atkd'], epochs: 15, milestones: [10], lr: 0.05, strategy: 'adaptive', student: 'resnet8', teacher: 'teacher.pth', teacherModel: 'resnet20' });
     for (const s of ['MobileNetV2', 'ShuffleV1', 'ShuffleV2']) expect(resolveConfig({ command: 'distill', flags: { presets: 'paper', student: s }, defaults }).lr).toBe(0.01);
     expect(resolveConfig({ command: 'distill', flags: { presets: 'paper', student: 'vgg8' }, defaults }).lr).toBe(0.05);
+    // the wasm thread count: null (ATKD_WASM_THREADS / every core) unless given
+    expect(resolveConfig({ command: 'distill', defaults }).threads).toBeNull();
+    expect(resolveConfig({ command: 'train', flags: { threads: '2' }, defaults }).threads).toBe(2);
   });
 
   it('method presets pick their strategy and weights', () => {
@@ -50,6 +53,8 @@ describe('config', () => {
     bad({ momentum: '1' }, /flag --momentum is out of range: 1 is not in \[0, 1\)/);
     bad({ epochs: '2.5' }, /flag --epochs must be an integer in \[1, 100000\]/);
     bad({ augment: 'maybe' }, /flag --augment must be true or false/);
+    bad({ threads: '9' }, /flag --threads is out of range: 9 is not in \[1, 8\]/);
+    bad({ threads: '0' }, /flag --threads is out of range: 0 is not in \[1, 8\]/);
     bad({ epochs: '10', milestones: '5,12' }, /milestone 12 is not below epochs \(10\); allowed range \[0, 9\]/);
     bad({ strategyOptions: 'temperature=-2' }, /flag --strategy-options: .*temperature/);
     bad({ teacher: 'x.pth' }, /pass --teacher-model/);

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +106,11 @@ export function prepareWasmThreads(requested: number): WasmThreadsPlan {
     requires = bundleRequires();
     dir = join(tmpdir(), 'atkd-wasm-threads');
     mkdirSync(dir, { recursive: true });
+    // The scripts are written while tfjs initializes, where a failure would break the backend
+    // instead of falling back: make sure writing works first.
+    const probe = join(dir, `.probe.${process.pid}.${Math.random().toString(36).slice(2)}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
   } catch (e) {
     return none(`cannot prepare the worker scripts: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,11 +14,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface ChildReport { threads: number; note: string | null; backend: string; worstRelErr: number; leaked: number }
 
-async function inChild(threads: string): Promise<ChildReport> {
+async function inChild(threads: string, tempDir = tmp): Promise<ChildReport> {
   // A fresh process: the XNNPACK thread count is fixed once wasm initializes. The 20 s timeout
   // also catches a process kept alive by the pthread workers.
   const { stdout } = await run(process.execPath, [child], {
-    env: { ...process.env, ATKD_WASM_THREADS: threads, TMPDIR: tmp }, timeout: 20_000,
+    env: { ...process.env, ATKD_WASM_THREADS: threads, TMPDIR: tempDir }, timeout: 20_000,
   });
   return JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport;
 }
@@ -44,6 +44,15 @@ describe('wasm threads', () => {
     expect(files.filter((f) => f.endsWith('-worker.cjs'))).toHaveLength(1);
     expect(files.filter((f) => f.endsWith('-factory.cjs'))).toHaveLength(1);
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('falls back to one thread, saying why, when the worker scripts cannot be written', async () => {
+    const notADir = join(tmp, 'a-file');
+    writeFileSync(notADir, '');
+    const r = await inChild('2', notADir);
+    expect(r.threads).toBe(1);
+    expect(r.note).toMatch(/cannot prepare the worker scripts/);
+    expect(r.worstRelErr).toBeLessThanOrEqual(1e-4);
   });
 
   it('stays single-threaded when asked for 1 thread', async () => {

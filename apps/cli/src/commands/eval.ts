@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend, type BackendChoice } from '@atkd/backend';
+import { initBackend, MAX_WASM_THREADS, type BackendChoice } from '@atkd/backend';
 import { MODEL_NAMES } from '@atkd/models';
 import { loadTeacher, modelClasses } from '@atkd/teacher';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
@@ -23,6 +23,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'batch-size': { description: 'images per forward pass (default 200)', placeholder: 'N' },
   limit: { description: 'evaluate only the first N images', placeholder: 'N' },
   backend: { description: 'TF.js engine (default: best available)', placeholder: 'NAME' },
+  threads: { description: `XNNPACK threads of the wasm engine, 1..${MAX_WASM_THREADS} (default: ATKD_WASM_THREADS, else every core)`, placeholder: 'N' },
   json: { value: false, description: 'print the result as JSON on stdout' },
   quiet: { short: 'q', value: false, description: 'no progress bar' },
   help: { short: 'h', value: false, description: 'show this help' },
@@ -53,7 +54,8 @@ export const evalCommand: Command = {
     const batchSize = intFlag(args, 'batch-size', 'atkd eval', 1, 8192) ?? 200;
     const limit = intFlag(args, 'limit', 'atkd eval', 1) ?? null;
     const dataPath = stringFlag(args, 'data') ?? embeddedDefaults().test;
-    const info = await initBackend({ prefer: backend as BackendChoice | undefined, log: quiet ? false : (l) => void io.stderr.write(`${l}\n`) });
+    const threads = intFlag(args, 'threads', 'atkd eval', 1, MAX_WASM_THREADS);
+    const info = await initBackend({ prefer: backend as BackendChoice | undefined, wasmThreads: threads, log: quiet ? false : (l) => void io.stderr.write(`${l}\n`) });
     const file = await openDataFile(dataPath, 'test data');
     try {
       let model;

@@ -11,7 +11,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MODEL_NAMES } from '@atkd/models';
 import { getStrategyDefinition, strategyNames } from '@atkd/temperature';
-import { BACKEND_CHOICES } from '@atkd/backend';
+import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@atkd/backend';
 import { kebab, type FlagSpec, type ParsedArgs } from '../args.js';
 
 /** A configuration problem: bad key, bad value, unknown name. The message names the key or flag. */
@@ -70,6 +70,8 @@ export interface RunConfig {
   checkpointEvery: number;
   /** TF.js engine (null: the best available, see `@atkd/backend`). */
   backend: string | null;
+  /** XNNPACK threads of the wasm engine (null: ATKD_WASM_THREADS, else every core). */
+  threads: number | null;
 }
 
 /** The method presets of `distill`. */
@@ -176,6 +178,7 @@ export const KEYS: Readonly<Record<string, KeySpec>> = {
   evalBatchSize: { kind: 'int', commands: BOTH, min: 1, max: 8192, description: 'evaluation batch size', placeholder: 'N' },
   checkpointEvery: { kind: 'int', commands: BOTH, min: 0, max: 1e9, description: 'also write `latest` every N steps (0: each epoch only)', placeholder: 'N' },
   backend: { kind: 'backend', commands: BOTH, nullable: true, description: `TF.js engine: ${BACKEND_CHOICES.join(', ')} (default: best available)`, placeholder: 'NAME' },
+  threads: { kind: 'int', commands: BOTH, min: 1, max: MAX_WASM_THREADS, nullable: true, description: 'XNNPACK threads of the wasm engine (default: ATKD_WASM_THREADS, else every core)', placeholder: 'N' },
 };
 
 /** The flag of a key (`batchSize` -> `--batch-size`; `presets` -> `--preset`). */
@@ -413,6 +416,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     evalBatchSize: 200,
     checkpointEvery: 0,
     backend: null,
+    threads: null,
   };
   let config: RunConfig = { ...base };
   for (const s of schedule) {
@@ -455,4 +459,4 @@ export function resolveConfig(input: ResolveInput): RunConfig {
 }
 
 /** A config with the keys `--resume` may change (others must match the run's `config.json`). */
-export const RESUMABLE_KEYS: readonly string[] = ['epochs', 'backend', 'checkpointEvery', 'evalBatchSize'];
+export const RESUMABLE_KEYS: readonly string[] = ['epochs', 'backend', 'threads', 'checkpointEvery', 'evalBatchSize'];

@@ -185,7 +185,7 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
   const metrics = new MetricsLog(runDir);
 
   // ---- engine, data
-  const backend: BackendInfo = await initBackend({ prefer: (config.backend ?? undefined) as BackendChoice | undefined, log: out.quiet ? false : (line) => out.info(line) });
+  const backend: BackendInfo = await initBackend({ prefer: (config.backend ?? undefined) as BackendChoice | undefined, wasmThreads: config.threads ?? undefined, log: out.quiet ? false : (line) => out.info(line) });
   const trainFile = await openDataFile(config.train, 'training data');
   const testFile = await openDataFile(config.test, 'test data').catch(async (e: unknown) => {
     await trainFile.close();
