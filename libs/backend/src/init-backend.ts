@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { registerWasmTrainingKernels } from './kernels/register.js';
+import { initializedWasm, registerWasmTrainingKernels } from './kernels/register.js';
 import { prepareWasmThreads, unrefWasmWorkers, wasmThreads, wasmThreadsFrom } from './wasm-threads.js';
 
 /** The engines atkd can run on, best first. */
@@ -83,15 +83,11 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
 /** Why the last wasm initialization got fewer threads than asked. */
 let threadsNote: string | null = null;
 
-function wasmInitialized(): boolean {
-  return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry['wasm'] !== undefined;
-}
-
 async function tryWasm(kernels: boolean, threads: number): Promise<string | null> {
   try {
     setWasmPaths(wasmBinaryDir());
     if (kernels) registerWasmTrainingKernels();
-    if (wasmInitialized()) {
+    if (initializedWasm() !== undefined) {
       if (!(await tf.setBackend('wasm'))) return 'the wasm backend failed to initialize';
       const got = wasmThreads();
       threadsNote = got !== threads ? `wasm was already initialized in this thread with ${got}; the count is fixed from then on` : null;

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import { initializedWasm } from './kernels/register.js';
 
 const require = createRequire(import.meta.url);
 
@@ -51,7 +52,6 @@ function checkThreads(n: number, source: string, raw: unknown = n): number {
 
 /** What one attempt to enable threads did, reported in BackendInfo. */
 export interface WasmThreadsPlan {
-  requested: number;
   /** Undoes every patch; call once the wasm backend has initialized (or failed to). */
   restore(): void;
   /** Why threads were not enabled (null when they were requested and prepared). */
@@ -93,7 +93,7 @@ function bundleRequires(): string | null {
  * the wasm backend is first initialized in this thread (the count is fixed from then on).
  */
 export function prepareWasmThreads(requested: number): WasmThreadsPlan {
-  const none = (skipped: string | null): WasmThreadsPlan => ({ requested, restore: () => undefined, skipped });
+  const none = (skipped: string | null): WasmThreadsPlan => ({ restore: () => undefined, skipped });
   if (requested === 1) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     setThreadsCount(1);
@@ -150,7 +150,6 @@ export function prepareWasmThreads(requested: number): WasmThreadsPlan {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   setThreadsCount(requested);
   return {
-    requested,
     skipped: null,
     restore: () => {
       globalThis.Blob = OriginalBlob;
@@ -169,8 +168,7 @@ interface PThreadTable { unusedWorkers?: EmscriptenWorker[]; runningWorkers?: Em
  * running XNNPACK's idle threads). Call after the wasm backend initialized.
  */
 export function unrefWasmWorkers(): number {
-  const backend = (tf.engine() as unknown as { registry: Record<string, { wasm?: { PThread?: PThreadTable } } | undefined> }).registry['wasm'];
-  const table = backend?.wasm?.PThread;
+  const table = (initializedWasm() as { wasm?: { PThread?: PThreadTable } } | undefined)?.wasm?.PThread;
   if (table === undefined) return 0;
   let n = 0;
   for (const w of [...(table.unusedWorkers ?? []), ...(table.runningWorkers ?? [])]) {

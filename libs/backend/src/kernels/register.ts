@@ -9,7 +9,7 @@ import { reductionKernels } from './reductions.js';
 export const atkdWasmKernels: readonly KernelConfig[] = [...atkdConvGradKernels, ...reductionKernels()];
 
 /** The wasm backend instance if it is already initialized (kernels registered later need setting up). */
-function initializedWasm(): KernelBackend | undefined {
+export function initializedWasm(): KernelBackend | undefined {
   return (engine() as unknown as { registry: Record<string, KernelBackend | undefined> }).registry['wasm'];
 }
 
