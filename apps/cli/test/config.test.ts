@@ -1,9 +1,10 @@
 // Config resolution: presets, file + flag layering, validation messages.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, METHOD_PRESETS, resolveConfig } from '../src/lib/config.js';
+import { defaultRunDir } from '../src/commands/run.js';
 
 const work = mkdtempSync(join(tmpdir(), 'atkd-config-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -65,5 +66,22 @@ describe('config', () => {
     writeFileSync(file, 'epochs: [3\n');
     expect(() => resolveConfig({ command: 'distill', file, defaults })).toThrow(/bad\.yaml is not valid YAML/);
     expect(() => resolveConfig({ command: 'distill', file: join(work, 'none.yaml'), defaults })).toThrow(/none\.yaml does not exist/);
+  });
+});
+
+describe('defaultRunDir', () => {
+  it('names runs/<command>-<date>-<time> and never hands out a directory that exists', () => {
+    const root = join(work, 'runs');
+    const first = defaultRunDir('distill', root);
+    expect(first).toMatch(/runs\/distill-\d{8}-\d{6}$/);
+    mkdirSync(first, { recursive: true });
+    // within the same second the next call moves on to a free suffix
+    const second = defaultRunDir('distill', root);
+    if (second.startsWith(first)) {
+      expect(second).toBe(`${first}-2`);
+      mkdirSync(second);
+      expect(defaultRunDir('distill', root)).toMatch(/-(3|\d{6})$/);
+    }
+    expect(second).not.toBe(first);
   });
 });

@@ -14,7 +14,7 @@ import { checkResumeConfig, readRunConfig, runTraining, type RunSummary } from '
 
 const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   config: { short: 'c', description: 'config file (.json, .yaml, .yml); flags override it', placeholder: 'FILE' },
-  out: { short: 'o', description: 'run directory (default runs/<command>-<date>-<time>)', placeholder: 'DIR' },
+  out: { short: 'o', description: 'run directory (default runs/<command>-<date>-<time>, with -2, -3 ... when taken)', placeholder: 'DIR' },
   resume: { description: 'continue the run in DIR from its checkpoint `latest` (config from DIR/config.json)', placeholder: 'DIR' },
   'no-plots': { value: false, description: 'do not render the plots at the end' },
   quiet: { short: 'q', value: false, description: 'no progress bar or notes on stderr' },
@@ -26,6 +26,17 @@ function stamp(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/**
+ * The default run directory, runs/<command>-<date>-<time>; a second run started within the same
+ * second (or one that failed after creating its directory) gets the next free suffix -2, -3, ...
+ */
+export function defaultRunDir(command: string, root = 'runs'): string {
+  const base = join(root, `${command}-${stamp()}`);
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
 }
 
 function pct(x: number): string {
@@ -105,7 +116,7 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
       runDir = resumeDir;
     } else {
       config = resolveConfig({ command, file, flags, defaults: embeddedDefaults() });
-      runDir = stringFlag(args, 'out') ?? join('runs', `${command}-${stamp()}`);
+      runDir = stringFlag(args, 'out') ?? defaultRunDir(command);
     }
     if (command === 'distill' && config.teacher !== null && !existsSync(config.teacher)) {
       throw new ConfigError(`teacher ${config.teacher} does not exist${config.teacher === embeddedDefaults().teacher ? ' (the embedded teacher is missing from this checkout: pass --teacher <file.pth | model dir>)' : ''}`);
