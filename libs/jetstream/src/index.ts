@@ -1,0 +1,15 @@
+/**
+ * @atkd/jetstream — atkd over NATS JetStream: record batches as JetStream messages, a source over a
+ * durable pull consumer, a publishing sink, reordering by step, dead letters, stages as services.
+ * See README.md.
+ */
+export { BatchMessageError, JetStreamError } from './errors.js';
+export { connectNats, connectionOptions, parseNatsUrl, redactUrl, type NatsOptions } from './connect.js';
+export { HEADERS, batchMessageId, batchSubject, checkConsumerName, checkStreamName, deadLetterStream, deadLetterSubject, serviceSubject } from './subjects.js';
+export { decodeBatchMessage, encodeBatchMessage, type EncodedBatch, type Envelope } from './codec.js';
+export { ensureBatchStream, ensureConsumer, type BatchStreamOptions, type ConsumerOptions } from './streams.js';
+export { batchSource, type Delivery, type SourceOptions } from './source.js';
+export { publishBatch, publishBatches, type PublishedBatch, type SinkOptions, type ThrottleOptions } from './sink.js';
+export { reorderByStep, type ReorderOptions } from './reorder.js';
+export { deadLetter } from './dead-letter.js';
+export { startStageService, type StageServiceHandle, type StageServiceOptions, type StageServiceStats } from './service.js';

@@ -1,0 +1,166 @@
+/**
+ * A stage as a service: pulls batches from one stream through a shared durable consumer (a work
+ * queue: start more processes to go faster), runs the stage operator on each batch, publishes the
+ * result to another stream with the same epoch/step/id, and acks the input only after the output is
+ * stored. Stateless: every batch goes through a fresh subscription of the operator, so a killed
+ * process loses nothing but its unacknowledged batches, which the server redelivers to another
+ * (and whose re-published output the server de-duplicates). A batch the stage rejects goes to the
+ * dead letters. The same operator also answers NATS service requests on `atkd.<stage>` (record
+ * batches in, record batches out), with discovery and stats from `@nats-io/services`.
+ */
+import { decodeIpcStream, encodeIpcStream } from '@atkd/columns';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { Svcm, type Service } from '@nats-io/services';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { RecordBatch } from 'apache-arrow';
+import { concatMap, lastValueFrom, of, type OperatorFunction, type Subscription } from 'rxjs';
+import { deadLetter } from './dead-letter.js';
+import { describeCause } from './errors.js';
+import { publishBatch, type ThrottleOptions } from './sink.js';
+import { batchSource, type Delivery } from './source.js';
+import { ensureBatchStream, ensureConsumer } from './streams.js';
+import { serviceSubject } from './subjects.js';
+
+export interface StageServiceOptions {
+  /** Stage name: `teacher`, `temperature`, `soft-targets` (the service subject is `atkd.<stage>`). */
+  stage: string;
+  operator: OperatorFunction<RecordBatch, RecordBatch>;
+  from: string;
+  to: string;
+  /** Durable consumer on `from` shared by every instance (default `atkd-<stage>-<to>`). */
+  consumer?: string;
+  /** Batches one instance holds at most (default 2). */
+  inFlight?: number;
+  /** The consumer's max_ack_pending (across instances; default 16). */
+  maxAckPending?: number;
+  /** Milliseconds before a batch held by a dead instance goes to another one (default 30 s). */
+  ackWaitMs?: number;
+  /** Hold back while this consumer of `to` has this many messages pending. */
+  throttle?: Omit<ThrottleOptions, 'jsm'>;
+  /** Answer `atkd.<stage>` requests (default true). */
+  requests?: boolean;
+  log?: (line: string) => void;
+  /** Called after each batch is published and acked. */
+  onBatch?: (stats: StageServiceStats, d: Delivery) => void;
+}
+
+export interface StageServiceStats {
+  batches: number;
+  rows: number;
+  duplicates: number;
+  deadLetters: number;
+  requests: number;
+  /** Deliveries that were redeliveries (another instance died holding them, or a restart). */
+  redeliveries: number;
+}
+
+export interface StageServiceHandle {
+  stats: StageServiceStats;
+  consumer: string;
+  /** Resolves when the service stops (after `stop()`), rejects when it fails. */
+  done: Promise<void>;
+  /** Stops pulling, gives back what it holds, stops the NATS service. */
+  stop(): Promise<void>;
+}
+
+async function runOnce(operator: OperatorFunction<RecordBatch, RecordBatch>, batch: RecordBatch): Promise<RecordBatch> {
+  return lastValueFrom(of(batch).pipe(operator));
+}
+
+export async function startStageService(nc: NatsConnection, options: StageServiceOptions): Promise<StageServiceHandle> {
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const js: JetStreamClient = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureBatchStream(jsm, options.from);
+  await ensureBatchStream(jsm, options.to);
+  const consumer = options.consumer ?? `atkd-${options.stage}-${options.to}`;
+  await ensureConsumer(jsm, options.from, consumer, { maxAckPending: options.maxAckPending, ackWaitMs: options.ackWaitMs });
+  const stats: StageServiceStats = { batches: 0, rows: 0, duplicates: 0, deadLetters: 0, requests: 0, redeliveries: 0 };
+  const throttle = options.throttle === undefined ? undefined : { ...options.throttle, jsm };
+  const room = { since: 0, known: null as number | null };
+
+  let service: Service | undefined;
+  if (options.requests !== false) {
+    // @nats-io/services carries its own copy of nats-core's types: the connection is the same object
+    service = await new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
+      name: `atkd-${options.stage}`,
+      version: '0.1.0',
+      description: `atkd ${options.stage} stage: Arrow IPC record batches in, the same with the stage's columns out`,
+      metadata: { from: options.from, to: options.to, consumer },
+      statsHandler: () => Promise.resolve({ ...stats }),
+    });
+    service.addEndpoint('process', {
+      subject: serviceSubject(options.stage),
+      handler: (err, msg) => {
+        if (err !== null) return;
+        stats.requests++;
+        void (async () => {
+          try {
+            const { batches, schema } = decodeIpcStream(msg.data, `request on ${serviceSubject(options.stage)}`);
+            const out: RecordBatch[] = [];
+            for (const b of batches) out.push(await runOnce(options.operator, b));
+            msg.respond(encodeIpcStream(out, out.length === 0 ? schema : undefined));
+          } catch (e) {
+            msg.respondError(400, describeCause(e).slice(0, 1000));
+          }
+        })();
+      },
+    });
+  }
+
+  let sub: Subscription | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    sub = batchSource(js, { stream: options.from, consumer, inFlight: options.inFlight, log, releaseOnUnsubscribe: true, onDeadLetter: () => void stats.deadLetters++ })
+      .pipe(
+        concatMap(async (d: Delivery) => {
+          if (d.deliveries > 1) stats.redeliveries++;
+          let out: RecordBatch;
+          try {
+            out = await runOnce(options.operator, d.batch);
+          } catch (e) {
+            stats.deadLetters++;
+            await deadLetter(js, options.from, d.msg, `${options.stage} stage rejected the batch at step ${d.step} (epoch ${d.epoch}): ${describeCause(e)}`, log);
+            return;
+          }
+          if (throttle !== undefined) {
+            // the same rule as the sink operator: at most maxPending ahead of the downstream consumer
+            while (room.known === null || room.known + room.since >= throttle.maxPending) {
+              let pending: number | null;
+              try {
+                const info = await jsm.consumers.info(options.to, throttle.consumer);
+                pending = info.num_pending + info.num_ack_pending;
+              } catch {
+                pending = null;
+              }
+              room.since = 0;
+              room.known = pending ?? 0;
+              if (pending === null || pending < throttle.maxPending) break;
+              d.msg.working();
+              await new Promise((r) => setTimeout(r, throttle.pollMs ?? 100));
+            }
+          }
+          const { ack } = await publishBatch(nc, js, options.to, { batch: out, epoch: d.epoch, step: d.step }, { log });
+          room.since++;
+          if (ack.duplicate) stats.duplicates++;
+          d.ack();
+          stats.batches++;
+          stats.rows += out.numRows;
+          options.onBatch?.(stats, d);
+        }),
+      )
+      .subscribe({ error: reject, complete: resolve });
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    stats,
+    consumer,
+    done,
+    stop() {
+      stopping ??= (async () => {
+        sub?.unsubscribe();
+        await service?.stop().catch(() => undefined);
+      })();
+      return stopping;
+    },
+  };
+}
