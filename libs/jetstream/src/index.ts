@@ -13,3 +13,6 @@ export { publishBatch, publishBatches, type PublishedBatch, type SinkOptions, ty
 export { reorderByStep, type ReorderOptions } from './reorder.js';
 export { deadLetter } from './dead-letter.js';
 export { startStageService, type StageServiceHandle, type StageServiceOptions, type StageServiceStats } from './service.js';
+// the client pieces callers need alongside this lib (one import for the CLI)
+export { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+export type { NatsConnection } from '@nats-io/transport-node';

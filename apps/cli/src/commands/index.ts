@@ -6,9 +6,11 @@ import { evalCommand } from './eval.js';
 import { modelsCommand } from './models.js';
 import { reportCommand } from './report.js';
 import { verifyCommand } from './verify.js';
+import { serveCommand } from './serve.js';
+import { feedCommand } from './feed.js';
 
 /** The commands of `atkd`, by name. Add new commands here (one file each under src/commands/). */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map([
   [stageCommand.name, stageCommand],
-  ...[dataCommand, trainCommand, distillCommand, evalCommand, modelsCommand, verifyCommand, reportCommand].map((c) => [c.name, c] as const),
+  ...[dataCommand, trainCommand, distillCommand, evalCommand, modelsCommand, verifyCommand, reportCommand, serveCommand, feedCommand].map((c) => [c.name, c] as const),
 ]);
