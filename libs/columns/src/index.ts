@@ -10,6 +10,7 @@ export { checkFiniteColumn, readFloat32, readLogits, type LogitsColumn } from '.
 export { readImages } from './images.js';
 export { float32Data, logitsData, withBatchMetadata, withColumn, withFloat32Column, withLogitsColumn, withoutColumn, withSchemaMetadata } from './write.js';
 export { readBatchMetrics, withBatchMetrics, type BatchMetrics } from './metrics.js';
+export { readPosition, withPosition, type StreamPosition } from './position.js';
 export { DEFAULT_ZSCORE_EPS, readTemperatureMeta, temperatureMetaEntries, type TemperatureMeta } from './metadata.js';
 export {
   checkSameFields,

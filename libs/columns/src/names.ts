@@ -51,4 +51,8 @@ export const META = {
 export const BATCH_META = {
   /** JSON object of the batch's metrics, merged by every stage (see `readBatchMetrics`). */
   metrics: 'atkd.metrics',
+  /** 0-based epoch of the batch (decimal string; see `readPosition`). */
+  epoch: 'atkd.epoch',
+  /** 0-based batch counter over all epochs (decimal string). */
+  step: 'atkd.step',
 } as const;

@@ -71,6 +71,16 @@ export interface CifarBatchOptions {
   augment?: boolean;
   /** Drop an epoch's last batch when it is short (default false). */
   dropLast?: boolean;
+  /**
+   * The first batch to deliver (default epoch 0, batch 0): the batches before it are skipped without
+   * being read, and the ones from it on are exactly those an uninterrupted stream delivers (same order,
+   * augmentation and `step`), so a run can resume at any step.
+   */
+  start?: BatchPosition;
+  /** Cap on the batches of each epoch (default: every batch of the file). */
+  maxBatchesPerEpoch?: number;
+  /** Use only the first `maxRows` rows of the file (default: all; an evaluation limit). */
+  maxRows?: number;
   /** Most batches read ahead of what the consumer has finished (default 2, at least 1). */
   prefetch?: number;
   /**
@@ -96,6 +106,23 @@ function positiveInt(name: string, v: number): number {
   return v;
 }
 
+/** A batch's place in the stream: its epoch and its index within the epoch (both 0-based). */
+export interface BatchPosition {
+  epoch: number;
+  index: number;
+}
+
+/** The options {@link epochLength} depends on. */
+export type EpochLengthOptions = Pick<CifarBatchOptions, 'batchSize' | 'dropLast' | 'maxBatchesPerEpoch' | 'maxRows'>;
+
+/** Batches in each epoch of `cifarBatches` over a file of `numRows` rows with these options. */
+export function epochLength(numRows: number, options: EpochLengthOptions = {}): number {
+  const batchSize = positiveInt('batchSize', options.batchSize ?? 128);
+  const n = options.maxRows === undefined ? numRows : Math.min(numRows, positiveInt('maxRows', options.maxRows));
+  const all = options.dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+  return options.maxBatchesPerEpoch === undefined ? all : Math.min(all, positiveInt('maxBatchesPerEpoch', options.maxBatchesPerEpoch));
+}
+
 interface Delivery {
   batch: CifarBatch;
   releaseDelivery: () => void;
@@ -108,15 +135,14 @@ interface Plan {
   rows: Uint32Array;
 }
 
-function* batchPlan(n: number, batchSize: number, epochs: number, shuffle: boolean, seed: number, dropLast: boolean): Generator<Plan> {
-  const perEpoch = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+function* batchPlan(n: number, batchSize: number, perEpoch: number, epochs: number, shuffle: boolean, seed: number, start: BatchPosition): Generator<Plan> {
   if (perEpoch === 0) return;
   const identity = new Uint32Array(n);
   for (let i = 0; i < n; i++) identity[i] = i;
-  let step = 0;
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  let step = start.epoch * perEpoch + start.index;
+  for (let epoch = start.epoch; epoch < epochs; epoch++) {
     const order = shuffle ? epochPermutation(n, seed, epoch) : identity;
-    for (let index = 0; index < perEpoch; index++) {
+    for (let index = epoch === start.epoch ? start.index : 0; index < perEpoch; index++) {
       yield { epoch, index, step: step++, rows: order.subarray(index * batchSize, Math.min(n, (index + 1) * batchSize)) };
     }
   }
@@ -124,10 +150,11 @@ function* batchPlan(n: number, batchSize: number, epochs: number, shuffle: boole
 
 /**
  * The batches of the CIFAR-100 Arrow file `file` (see the module comment for backpressure). Cold: each
- * subscription opens the file, reads it on its own and closes it on completion, error or unsubscribe
- * (which also stops reading at once). Batches of an epoch never span epochs.
+ * subscription opens the file (a path), reads it on its own and closes it on completion, error or
+ * unsubscribe (which also stops reading at once); a file given already open is read and left open (the
+ * caller's). Batches of an epoch never span epochs.
  */
-export function cifarBatches(file: string, options: CifarBatchOptions = {}): Observable<CifarBatch> {
+export function cifarBatches(file: string | CifarArrowFile, options: CifarBatchOptions = {}): Observable<CifarBatch> {
   const batchSize = positiveInt('batchSize', options.batchSize ?? 128);
   const prefetch = positiveInt('prefetch', options.prefetch ?? 2);
   const epochs = options.epochs ?? 1;
@@ -135,9 +162,13 @@ export function cifarBatches(file: string, options: CifarBatchOptions = {}): Obs
   const seed = (options.seed ?? 0) >>> 0;
   const shuffle = options.shuffle ?? false;
   const augment = options.augment ?? false;
-  const dropLast = options.dropLast ?? false;
   const syncReads = options.syncReads ?? true;
   const inMemory = options.inMemory ?? false;
+  const start = options.start ?? { epoch: 0, index: 0 };
+  if (!Number.isInteger(start.epoch) || start.epoch < 0 || !Number.isInteger(start.index) || start.index < 0) {
+    throw new RangeError(`cifarBatches: start must be whole numbers { epoch, index }, got ${JSON.stringify(start)}`);
+  }
+  epochLength(0, options); // checks maxRows and maxBatchesPerEpoch
 
   return new Observable<CifarBatch>((subscriber) => {
     let stopped = false;
@@ -209,10 +240,13 @@ export function cifarBatches(file: string, options: CifarBatchOptions = {}): Obs
 
     let arrow: CifarArrowFile | null = null;
     const run = async () => {
-      const f = (arrow = await CifarArrowFile.open(file));
+      const f = typeof file === 'string' ? (arrow = await CifarArrowFile.open(file)) : file;
       if (inMemory && !stopped) await f.loadIntoMemory();
       if (stopped) return;
-      const plan = batchPlan(f.numRows, batchSize, epochs, shuffle, seed, dropLast);
+      const perEpoch = epochLength(f.numRows, options);
+      if (start.index >= perEpoch && perEpoch > 0) throw new RangeError(`cifarBatches: start batch ${start.index} is past the ${perEpoch} batches of an epoch of ${typeof file === 'string' ? file : 'the file'}`);
+      const rows = options.maxRows === undefined ? f.numRows : Math.min(f.numRows, options.maxRows);
+      const plan = batchPlan(rows, batchSize, perEpoch, epochs, shuffle, seed, start);
       const queue: Promise<Delivery>[] = [];
       let more = true;
       for (;;) {

@@ -8,6 +8,7 @@ import {
   IMAGE_BYTES,
   cifarBatches,
   concatMapBatch,
+  epochLength,
   recordBatchToColumns,
   sampleDataDir,
   toRecordBatch,
@@ -296,5 +297,55 @@ describe('toRecordBatch', () => {
     expect([...cols.fine]).toEqual([...b.fine]);
     expect(Buffer.from(cols.images).equals(Buffer.from(b.images))).toBe(true);
     expect(Buffer.from(rb.getChild('image')!.get(5) as Uint8Array).equals(imageOf(b, 5))).toBe(true);
+  });
+});
+
+describe('cifarBatches: start position, caps, an open file', () => {
+  const key = (b: CifarBatch) => `${b.epoch}/${b.index}/${b.step}`;
+  const same = (a: CifarBatch, b: CifarBatch) => {
+    expect(key(a)).toBe(key(b));
+    expect(Buffer.from(a.images).equals(Buffer.from(b.images))).toBe(true);
+    expect(Array.from(a.rows)).toEqual(Array.from(b.rows));
+    expect(Array.from(a.fine)).toEqual(Array.from(b.fine));
+  };
+
+  it('starting at (epoch, index) delivers exactly the tail of the stream from there (order, augmentation, step)', async () => {
+    const opts = { batchSize: 48, shuffle: true, augment: true, seed: 11, epochs: 3 };
+    const full = await collect(opts);
+    const per = epochLength(400, opts);
+    expect(per).toBe(9);
+    for (const start of [{ epoch: 0, index: 0 }, { epoch: 0, index: 5 }, { epoch: 1, index: 0 }, { epoch: 2, index: 8 }]) {
+      const tail = await collect({ ...opts, start });
+      const from = start.epoch * per + start.index;
+      expect(tail.map(key)).toEqual(full.slice(from).map(key));
+      tail.forEach((b, i) => same(b, full[from + i]));
+    }
+  });
+
+  it('a start past the batches of an epoch is an error naming the file', async () => {
+    await expect(collect({ batchSize: 100, start: { epoch: 0, index: 4 } })).rejects.toThrow(/start batch 4 is past the 4 batches of an epoch of .*train\.arrow/);
+    expect(() => cifarBatches(TRAIN, { start: { epoch: -1, index: 0 } })).toThrow(/start must be whole numbers/);
+  });
+
+  it('maxBatchesPerEpoch caps every epoch, maxRows uses the first rows only', async () => {
+    const capped = await collect({ batchSize: 64, epochs: 2, maxBatchesPerEpoch: 3 });
+    expect(capped.map((b) => [b.epoch, b.index, b.step])).toEqual([[0, 0, 0], [0, 1, 1], [0, 2, 2], [1, 0, 3], [1, 1, 4], [1, 2, 5]]);
+    const rows = await collect({ batchSize: 64, maxRows: 100 });
+    expect(rows.map((b) => b.size)).toEqual([64, 36]);
+    expect(rows.flatMap((b) => [...b.rows])).toEqual([...Array(100).keys()]);
+    expect(epochLength(400, { batchSize: 64, maxRows: 100 })).toBe(2);
+    expect(epochLength(400, { batchSize: 64, dropLast: true })).toBe(6);
+    expect(() => epochLength(400, { maxRows: 0 })).toThrow(/maxRows must be a positive integer/);
+  });
+
+  it('an open file is read and left open', async () => {
+    const closed: string[] = [];
+    const got = await lastValueFrom(cifarBatches(file, { batchSize: 200, onClose: () => closed.push('x') }).pipe(toArray()));
+    expect(got.map((b) => b.size)).toEqual([200, 200]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(closed).toEqual(['x']);
+    // still readable: the caller's file was not closed
+    expect(file.readImagesSync(Uint32Array.of(0), new Uint8Array(IMAGE_BYTES))).toBeUndefined();
+    expect((await collect({ batchSize: 400 }))[0].size).toBe(400);
   });
 });

@@ -6,10 +6,10 @@
  * pipeline made (the student's optimizer state included, unless the caller passed its own trainer).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { withBatchMetadata } from '@atkd/columns';
+import { withPosition } from '@atkd/columns';
 import { toRecordBatch, type CifarBatch } from '@atkd/data';
 import { softTargets as softTargetsStage, type SoftTargetsStageOptions } from '@atkd/soft-targets';
-import { POSITION_META, StudentTrainer, studentUpdate, type StepMetrics, type StudentOptions } from '@atkd/student';
+import { StudentTrainer, studentUpdate, type StepMetrics, type StudentOptions } from '@atkd/student';
 import { teacherLogits, type TeacherLogitsOptions } from '@atkd/teacher';
 import { getStrategy, isLearnable, temperature as temperatureStage, type TemperatureStrategy } from '@atkd/temperature';
 import { RecordBatch } from 'apache-arrow';
@@ -98,7 +98,7 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
       epoch = position.epoch;
       queue.push(item, position.step);
       const batch = isCifarBatch(item) ? toRecordBatch(item) : item;
-      return withBatchMetadata(batch, { [POSITION_META.epoch]: String(position.epoch), [POSITION_META.step]: String(position.step) });
+      return withPosition(batch, position);
     });
 
     const studentStage = studentUpdate(trainer ?? (options.student as tf.LayersModel), { ...options.studentOptions, strategy });

@@ -1,26 +1,8 @@
 /**
- * Reading the columns the student stage needs from an Arrow record batch (zero-copy where possible),
- * and the per-batch position keys (`atkd.epoch`, `atkd.step`) the pipeline writes.
+ * Reading the columns the student stage needs from an Arrow record batch (zero-copy where possible).
  */
 import { ColumnError, META, SOFT_TARGETS, STUDENT_TEMPERATURE, TEACHER_LOGITS, TEMPERATURE, hasColumn, readFloat32, readImages, readLogits, readTemperatureMeta, requireField } from '@atkd/columns';
 import type { RecordBatch } from 'apache-arrow';
-
-/** Record-batch metadata keys with the batch's position in the stream (written by `@atkd/pipeline`). */
-export const POSITION_META = {
-  /** 0-based epoch of the batch (decimal string). */
-  epoch: 'atkd.epoch',
-  /** 0-based batch counter over all epochs (decimal string). */
-  step: 'atkd.step',
-} as const;
-
-/** A whole number from record-batch metadata, or undefined when absent. */
-export function readPosition(batch: RecordBatch, key: string): number | undefined {
-  const raw = batch.metadata.get(key);
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < 0) throw new RangeError(`record-batch metadata "${key}" must be a whole number, got ${JSON.stringify(raw)}`);
-  return v;
-}
 
 /** The `image` column as one Uint8Array view (the `@atkd/columns` reader; errors name the column). */
 export { readImages };

@@ -2,9 +2,9 @@
  * Evaluation of a classifier on CIFAR batches: top-1 and top-5 accuracy (inference mode, no gradient).
  */
 import * as tf from '@tensorflow/tfjs';
-import { toNormalizedNHWC } from '@atkd/data';
+import { CifarArrowFile, cifarBatches, epochLength, toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
-import { map, reduce, type OperatorFunction } from 'rxjs';
+import { lastValueFrom, map, reduce, takeWhile, tap, type OperatorFunction } from 'rxjs';
 import { readImages, readLabels } from './batch.js';
 
 /** Counts of one or more evaluated batches. */
@@ -97,4 +97,43 @@ export function evaluate(model: tf.LayersModel, options: { normalize?: (images: 
       reduce(addCounts, { count: 0, top1: 0, top5: 0, lossSum: 0 }),
       map(toEvalResult),
     );
+}
+
+export interface EvaluateFileOptions {
+  /** Images per forward pass (default 200). */
+  batchSize?: number;
+  /** Evaluate only the first `maxRows` rows of the file. */
+  maxRows?: number;
+  /** Images to network input (default `toNormalizedNHWC`). */
+  normalize?: (images: Uint8Array) => Float32Array;
+  /** Called after each batch with the batches done and the total. */
+  onBatch?: (done: number, total: number) => void;
+  /** Stops between two batches; the evaluation then resolves to null. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Evaluates `model` on a CIFAR-100 Arrow file of `@atkd/data` (a path, or a file already open, which
+ * is left open), in file order: {@link evaluateBatch} over `cifarBatches`, summed. Resolves to null when
+ * `signal` aborted it.
+ */
+export async function evaluateFile(model: tf.LayersModel, file: string | CifarArrowFile, options: EvaluateFileOptions = {}): Promise<EvalResult | null> {
+  const f = typeof file === 'string' ? await CifarArrowFile.open(file) : file;
+  try {
+    const batchSize = options.batchSize ?? 200;
+    const maxRows = options.maxRows;
+    const total = epochLength(f.numRows, { batchSize, maxRows });
+    let done = 0;
+    const counts = await lastValueFrom(
+      cifarBatches(f, { batchSize, maxRows }).pipe(
+        takeWhile(() => options.signal?.aborted !== true),
+        map((batch) => evaluateBatch(model, batch, options.normalize)),
+        tap(() => options.onBatch?.(++done, total)),
+        reduce(addCounts, { count: 0, top1: 0, top5: 0, lossSum: 0 }),
+      ),
+    );
+    return options.signal?.aborted === true ? null : toEvalResult(counts);
+  } finally {
+    if (typeof file === 'string') await f.close();
+  }
 }

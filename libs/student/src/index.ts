@@ -6,8 +6,8 @@
 export { DEFAULT_BETA, DEFAULT_GAMMA, crossEntropyPerRowTf, distillLossTf, kdLossPerRowTf, zscoreTf } from './loss.js';
 export type { DistillLoss, DistillLossOptions, KdLossTfOptions, KdTarget } from './loss.js';
 export { SgdMomentum, stepDecayLr, type SgdOptions } from './sgd.js';
-export { POSITION_META, readDistillColumns, readImages, readLabels, readPosition, type DistillColumns } from './batch.js';
+export { readDistillColumns, readImages, readLabels, type DistillColumns } from './batch.js';
 export { StudentTrainer, strategyFinisher, trainableVariables } from './trainer.js';
-export type { StepMetrics, StudentOptions, TemperatureFinisher } from './trainer.js';
+export type { CeStepMetrics, StepMetrics, StepMetricsOf, StudentOptions, TemperatureFinisher, TrainerMode } from './trainer.js';
 export { studentUpdate } from './student-update.js';
-export { addCounts, evaluate, evaluateBatch, toEvalResult, topKCorrect, type EvalCounts, type EvalInput, type EvalResult } from './evaluate.js';
+export { addCounts, evaluate, evaluateBatch, evaluateFile, toEvalResult, topKCorrect, type EvalCounts, type EvalInput, type EvalResult, type EvaluateFileOptions } from './evaluate.js';

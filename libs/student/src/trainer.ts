@@ -7,10 +7,10 @@ import { pearson, softmax, taylorSoftmax, zscore } from '@atkd/math';
 import { getStrategy, getStrategyDefinition, isLearnable, strategyNames, type FinishedTemperature, type LearnStep, type TemperatureStrategy } from '@atkd/temperature';
 import { toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
-import { POSITION_META, readDistillColumns, readImages, readLabels, readPosition, type DistillColumns } from './batch.js';
-import { distillLossTf, type DistillLossOptions } from './loss.js';
+import { readDistillColumns, readImages, readLabels, type DistillColumns } from './batch.js';
+import { crossEntropyPerRowTf, distillLossTf, type DistillLossOptions } from './loss.js';
 import { SgdMomentum, type SgdOptions } from './sgd.js';
-import { readBatchMetrics, type BatchMetrics } from '@atkd/columns';
+import { readBatchMetrics, readPosition, type BatchMetrics } from '@atkd/columns';
 
 /**
  * Finishes a provisional temperature column (`atkd.temperature.pending = "student"`) from the student's
@@ -41,7 +41,16 @@ export function strategyFinisher(strategy?: TemperatureStrategy): TemperatureFin
   };
 }
 
-export interface StudentOptions extends SgdOptions, Omit<DistillLossOptions, 'studentTemperature' | 'lossScale'> {
+/**
+ * What a trainer minimises: `distill` (default) the distillation loss gamma*CE + beta*T^2*KL of batches
+ * that carry the stage columns; `ce` the cross-entropy of the labels alone (`atkd train`: teachers,
+ * no-KD baselines), on batches with just `image` and `fine`.
+ */
+export type TrainerMode = 'distill' | 'ce';
+
+export interface StudentOptions<M extends TrainerMode = 'distill'> extends SgdOptions, Omit<DistillLossOptions, 'studentTemperature' | 'lossScale'> {
+  /** The loss (default `distill`). */
+  mode?: M;
   /**
    * The temperature strategy instance of the temperature stage. Needed for a learnable strategy
    * (`ctkd`: after each step the student calls its `learn` with this step's logits, so the next
@@ -84,7 +93,18 @@ export interface StepMetrics {
   stages: BatchMetrics;
   /** The learnable temperature's update of this step (`ctkd`), when the strategy is learnable. */
   learn?: LearnStep;
+  /** The per-row (teacher) temperatures this step used, final ones where the student finished them (a copy). */
+  temperatures: Float32Array;
 }
+
+/** The numbers of one cross-entropy step (`mode: 'ce'`). */
+export interface CeStepMetrics extends Pick<StepMetrics, 'step' | 'epoch' | 'size' | 'lr' | 'accuracy' | 'imgPerSec' | 'ms'> {
+  /** Mean cross-entropy of the labels (before the update); `total` equals `ce`. */
+  loss: { ce: number; total: number };
+}
+
+/** The metrics a trainer of mode `M` returns per step. */
+export type StepMetricsOf<M extends TrainerMode> = M extends 'ce' ? CeStepMetrics : StepMetrics;
 
 /** The LayersModel's trainable variables (the tf.Variable behind each LayerVariable). */
 export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
@@ -102,25 +122,43 @@ function softTargetsFor(c: DistillColumns, temperature: ArrayLike<number>): Floa
   return c.taylorOrder !== undefined ? taylorSoftmax(z, c.classes, temperature, c.taylorOrder) : softmax(z, c.classes, temperature);
 }
 
+function accuracyOf(logits: Float32Array, labels: Uint8Array, classes: number): number {
+  let correct = 0;
+  const rows = labels.length;
+  for (let b = 0; b < rows; b++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[b * classes + c] > logits[b * classes + best]) best = c;
+    if (best === labels[b]) correct += 1;
+  }
+  return correct / rows;
+}
+
 /**
  * Trains `model` (the student) one batch at a time. Owns its optimizer state (momentum buffers);
- * `dispose()` frees it (the model stays the caller's).
+ * `dispose()` frees it (the model stays the caller's). `mode: 'ce'` trains on the labels alone.
  */
-export class StudentTrainer {
+export class StudentTrainer<M extends TrainerMode = 'distill'> {
   readonly model: tf.LayersModel;
   readonly optimizer: SgdMomentum;
-  private readonly options: StudentOptions;
+  readonly mode: M;
+  private readonly options: StudentOptions<M>;
   private readonly vars: tf.Variable[];
   private readonly finisher: TemperatureFinisher;
   private steps = 0;
 
-  constructor(model: tf.LayersModel, options: StudentOptions = {}) {
+  constructor(model: tf.LayersModel, options: StudentOptions<M> = {}) {
     this.model = model;
     this.options = options;
+    this.mode = (options.mode ?? 'distill') as M;
     this.optimizer = new SgdMomentum(options);
     this.vars = trainableVariables(model);
     this.finisher = options.finishTemperature ?? strategyFinisher(options.strategy);
     if (this.vars.length === 0) throw new Error('StudentTrainer: the student model has no trainable weights');
+  }
+
+  /** The model's trainable variables, in the order of its trainable weights (the optimizer's buffers follow it). */
+  get variables(): readonly tf.Variable[] {
+    return this.vars;
   }
 
   /** The temperature strategy instance this trainer finishes / trains (options.strategy), if any. */
@@ -133,16 +171,56 @@ export class StudentTrainer {
     return this.steps;
   }
 
-  /** One SGD step on `batch` (columns `image`, `fine`, `teacher_logits`, `temperature`, optionally `soft_targets`). */
-  step(batch: RecordBatch): StepMetrics {
+  /**
+   * One SGD step on `batch`: in `distill` mode columns `image`, `fine`, `teacher_logits`, `temperature`,
+   * optionally `soft_targets`; in `ce` mode `image` and `fine`. The learning rate is the schedule's at
+   * the batch's epoch (`readPosition` of `@atkd/columns`; epoch 0 when absent).
+   */
+  step(batch: RecordBatch): StepMetricsOf<M> {
+    return (this.mode === 'ce' ? this.ceStep(batch) : this.distillStep(batch)) as StepMetricsOf<M>;
+  }
+
+  private ceStep(batch: RecordBatch): CeStepMetrics {
+    const started = performance.now();
+    const source = this.options.source;
+    const classes = this.model.outputs[0].shape[1] as number;
+    const images = readImages(batch, source);
+    const labels = readLabels(batch, classes, source);
+    const rows = batch.numRows;
+    const position = readPosition(batch);
+    const epoch = position.epoch ?? 0;
+    const step = position.step ?? this.steps;
+    const lr = this.optimizer.lrAt(epoch);
+    const input = (this.options.normalize ?? toNormalizedNHWC)(images);
+    if (input.length !== rows * 32 * 32 * 3) throw new RangeError(`normalize returned ${input.length} values for ${rows} images`);
+    let logits: Float32Array = new Float32Array(0);
+    let loss = Number.NaN;
+    tf.tidy(() => {
+      const x = tf.tensor4d(input, [rows, 32, 32, 3]);
+      const y = tf.tensor1d(labels, 'int32');
+      const { value, grads } = tf.variableGrads(() => {
+        const out = this.model.apply(x, { training: true }) as tf.Tensor2D;
+        logits = out.dataSync() as Float32Array;
+        return tf.mean(crossEntropyPerRowTf(out, y)) as tf.Scalar;
+      }, this.vars);
+      this.optimizer.apply(this.vars, grads, lr);
+      loss = value.dataSync()[0];
+    });
+    this.steps += 1;
+    const ms = performance.now() - started;
+    return { step, epoch, size: rows, lr, loss: { ce: loss, total: loss }, accuracy: accuracyOf(logits, labels, classes), imgPerSec: ms > 0 ? (rows * 1000) / ms : Infinity, ms };
+  }
+
+  private distillStep(batch: RecordBatch): StepMetrics {
     const started = performance.now();
     const source = this.options.source;
     const cols = readDistillColumns(batch, source);
     const images = readImages(batch, source);
     const labels = readLabels(batch, cols.classes, source);
     const rows = batch.numRows;
-    const epoch = readPosition(batch, POSITION_META.epoch) ?? 0;
-    const step = readPosition(batch, POSITION_META.step) ?? this.steps;
+    const position = readPosition(batch);
+    const epoch = position.epoch ?? 0;
+    const step = position.step ?? this.steps;
     const lr = this.optimizer.lrAt(epoch);
     const standardize = this.options.standardize ?? cols.standardize;
     const outShape = this.model.outputs[0].shape;
@@ -212,13 +290,7 @@ export class StudentTrainer {
     const learn = learnable?.learn(cols.teacher, studentLogits, cols.classes, { epoch: epoch + 1, learningRate: lr });
     this.steps += 1;
 
-    let correct = 0;
     const C = cols.classes;
-    for (let b = 0; b < rows; b++) {
-      let best = 0;
-      for (let c = 1; c < C; c++) if (studentLogits[b * C + c] > studentLogits[b * C + best]) best = c;
-      if (best === labels[b]) correct += 1;
-    }
     let tMin = Infinity;
     let tMax = -Infinity;
     for (let i = 0; i < temperatureUsed.length; i++) {
@@ -234,11 +306,12 @@ export class StudentTrainer {
       loss: { ce: parts[0], kd: parts[1], total: parts[2] },
       temperature: { min: tMin, mean: meanOf(temperatureUsed), max: tMax },
       rho: meanOf(pearson(cols.teacher, studentLogits, C)),
-      accuracy: correct / rows,
+      accuracy: accuracyOf(studentLogits, labels, C),
       imgPerSec: ms > 0 ? (rows * 1000) / ms : Infinity,
       ms,
       stages: readBatchMetrics(batch),
       ...(learn === undefined ? {} : { learn }),
+      temperatures: Float32Array.from(temperatureUsed),
     };
   }
 

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { STUDENT_TEMPERATURE, TEMPERATURE, readFloat32, withBatchMetadata, withBatchMetrics, withFloat32Column, withoutColumn } from '@atkd/columns';
+import { STUDENT_TEMPERATURE, TEMPERATURE, readFloat32, withPosition, withBatchMetrics, withFloat32Column, withoutColumn } from '@atkd/columns';
 import { addTemperature, getStrategy, temperature, type LearnableTemperatureStrategy } from '@atkd/temperature';
 import { maxLogitTemperature } from '@atkd/math';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { POSITION_META, StudentTrainer, evaluate, evaluateBatch, studentUpdate, topKCorrect, type StepMetrics } from '../src/index.js';
+import { join } from 'node:path';
+import { cifarBatches, sampleDataDir, toNormalizedNHWC } from '@atkd/data';
+import { StudentTrainer, evaluate, evaluateBatch, evaluateFile, studentUpdate, topKCorrect, type StepMetrics } from '../src/index.js';
 import { distillBatch, imageBatch, tinyModel } from './helpers.js';
 
 beforeAll(async () => {
@@ -55,7 +57,7 @@ describe('StudentTrainer', () => {
     const model = tinyModel(C, 5);
     const trainer = new StudentTrainer(model, { lr: 0.05, milestones: [2, 3] });
     const base = distillBatch({ rows: 4, classes: C, seed: 9 });
-    const lrs = [0, 1, 2, 3, 4].map((epoch) => trainer.step(withBatchMetadata(base, { [POSITION_META.epoch]: String(epoch), [POSITION_META.step]: String(epoch * 10) })));
+    const lrs = [0, 1, 2, 3, 4].map((epoch) => trainer.step(withPosition(base, { epoch, step: epoch * 10 })));
     expect(lrs.map((m) => m.lr)).toEqual([0.05, 0.05, expect.closeTo(0.005, 12), expect.closeTo(0.0005, 12), expect.closeTo(0.0005, 12)]);
     expect(lrs.map((m) => m.step)).toEqual([0, 10, 20, 30, 40]);
     trainer.dispose();
@@ -140,6 +142,50 @@ describe('StudentTrainer', () => {
   });
 });
 
+describe('StudentTrainer, mode ce (atkd train)', () => {
+  it('trains on image and fine alone: the first loss is the mean cross-entropy before the update, and it falls', () => {
+    const model = tinyModel(C, 11);
+    const trainer = new StudentTrainer(model, { lr: 0.1, mode: 'ce' });
+    const batch = imageBatch(16, C, 21); // no teacher_logits, no temperature
+    const labels = batch.getChild('fine')!.data[0].values as Uint8Array;
+    const images = batch.getChild('image')!.data[0].values as Uint8Array;
+    const expected = tf.tidy(() => {
+      const x = tf.tensor4d(toNormalizedNHWC(images), [16, 32, 32, 3]);
+      const out = model.apply(x, { training: true }) as tf.Tensor2D;
+      return tf.mean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), C), tf.logSoftmax(out)), 1))).dataSync()[0];
+    });
+    const first = trainer.step(batch);
+    expect(first.loss.ce).toBeCloseTo(expected, 5);
+    expect(first.loss.total).toBe(first.loss.ce);
+    expect('temperature' in first).toBe(false);
+    let last = first;
+    for (let i = 0; i < 40; i++) last = trainer.step(batch);
+    expect(last.loss.ce).toBeLessThan(first.loss.ce * 0.5);
+    expect(last.accuracy).toBeGreaterThan(first.accuracy);
+    expect(trainer.stepCount).toBe(41);
+    trainer.dispose();
+    model.dispose();
+  });
+});
+
+describe('StepMetrics.temperatures', () => {
+  it('are the final per-row temperatures the step used: the column when final, the finished ones when pending', () => {
+    const model = tinyModel(C, 12);
+    const trainer = new StudentTrainer(model, { lr: 0.01, strategy: getStrategy('adaptive-paired', {}) });
+    const final = distillBatch({ rows: 6, classes: C, seed: 31 });
+    expect(Array.from(trainer.step(final).temperatures)).toEqual(Array.from(readT(final)));
+    const pending = distillBatch({ rows: 6, classes: C, seed: 32, strategy: 'adaptive-paired' });
+    const m = trainer.step(pending);
+    expect(m.temperatures).toHaveLength(6);
+    // paired: at least the teacher-only temperature of each row (the max also runs over the student)
+    const teacherOnly = maxLogitTemperature(distillTeacher(pending), C);
+    m.temperatures.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(teacherOnly[i] - 1e-5));
+    expect(Math.min(...m.temperatures)).toBeCloseTo(m.temperature.min, 5);
+    trainer.dispose();
+    model.dispose();
+  });
+});
+
 describe('studentUpdate operator', () => {
   it('emits one metrics object per batch and frees its optimizer state when done', async () => {
     const model = tinyModel(C, 8);
@@ -187,6 +233,25 @@ describe('evaluation', () => {
     // inference mode: evaluating twice gives the same answer (no BN statistics update)
     const again = await lastValueFrom(from(batches).pipe(evaluate(model)));
     expect(again).toEqual(result);
+    model.dispose();
+  });
+
+  it('evaluateFile reads an Arrow file in order: the same counts as evaluate() over cifarBatches; maxRows; abort gives null', async () => {
+    const model = tinyModel(100, 13);
+    const file = join(sampleDataDir(), 'test.arrow');
+    const ref = await lastValueFrom(cifarBatches(file, { batchSize: 50 }).pipe(evaluate(model)));
+    const seen: number[] = [];
+    const got = await evaluateFile(model, file, { batchSize: 64, onBatch: (done, total) => seen.push(done, total) });
+    expect(got).not.toBeNull();
+    expect(got!.count).toBe(ref.count);
+    expect(got!.top1).toBeCloseTo(ref.top1, 12);
+    expect(got!.top5).toBeCloseTo(ref.top5, 12);
+    expect(got!.loss).toBeCloseTo(ref.loss, 4);
+    const total = Math.ceil(ref.count / 64);
+    expect(seen.slice(-2)).toEqual([total, total]);
+    expect((await evaluateFile(model, file, { batchSize: 64, maxRows: 70 }))!.count).toBe(70);
+    const stop = new AbortController();
+    expect(await evaluateFile(model, file, { batchSize: 16, onBatch: (done) => done === 2 && stop.abort(), signal: stop.signal })).toBeNull();
     model.dispose();
   });
 });

@@ -13,9 +13,9 @@ import type { Command } from '../command.js';
 import { openDataFile } from '../lib/batches.js';
 import { embeddedDefaults } from '../lib/defaults.js';
 import { StepProgress } from '../lib/progress.js';
-import { findCheckpoint } from '../lib/run-dir.js';
-import { evaluateFile } from '../lib/training.js';
-import { batchesPerEpoch } from '../lib/batches.js';
+import { epochLength } from '@atkd/data';
+import { findCheckpoint } from '@atkd/runner';
+import { evaluateFile } from '@atkd/student';
 
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
   model: { short: 'm', description: `architecture of a .pth checkpoint (${MODEL_NAMES.join(', ')})`, placeholder: 'NAME' },
@@ -67,10 +67,10 @@ export const evalCommand: Command = {
       try {
         const classes = modelClasses(model);
         if (classes !== 100) throw new Error(`atkd eval: ${spec} outputs ${classes} classes; CIFAR-100 data has 100`);
-        const total = batchesPerEpoch(file.numRows, { batchSize, shuffle: false, augment: false, seed: 0, rows: limit });
+        const total = epochLength(file.numRows, { batchSize, ...(limit === null ? {} : { maxRows: limit }) });
         const bar = new StepProgress('eval', total, { quiet, stream: io.stderr as NodeJS.WritableStream, unit: 'batches', rateUnit: 'img/s' });
         const started = performance.now();
-        const r = await evaluateFile(model, file, batchSize, limit, (d) => bar.update(d, Math.min(d * batchSize, limit ?? file.numRows)));
+        const r = await evaluateFile(model, file, { batchSize, ...(limit === null ? {} : { maxRows: limit }), onBatch: (d) => bar.update(d, Math.min(d * batchSize, limit ?? file.numRows)) });
         bar.finish();
         if (r === null) throw new Error('atkd eval: interrupted');
         const seconds = (performance.now() - started) / 1000;

@@ -13,7 +13,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic, type EpochRecord, type MetricRecord, type StepRecord } from './run-dir.js';
+import type { EpochRecord, MetricRecord, StepRecord } from '@atkd/runner';
+import { writeFileAtomic } from './run-dir.js';
 
 export interface Plot {
   name: string;

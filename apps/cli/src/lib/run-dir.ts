@@ -8,22 +8,17 @@
  *   summary.json         the outcome (status completed | interrupted, accuracies, temperature, throughput)
  *   plots/*.svg          written by `atkd report` (also at the end of a run)
  *
- * Every file is written to a temporary name in the same directory and renamed into place; a checkpoint
- * directory is assembled under a temporary name and swapped in, so an interrupted write never leaves a
- * half-written file or checkpoint behind.
+ * Every file is written to a temporary name in the same directory and renamed into place, so an
+ * interrupted write never leaves a half-written file behind. The checkpoints are `@atkd/runner`'s
+ * (written and read by its `runEpochs`, `writeCheckpoint`, `readCheckpoint`).
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { loadModel, saveModel } from '@atkd/models';
+import type { MetricRecord } from '@atkd/runner';
 
 export const CONFIG_JSON = 'config.json';
 export const METRICS_JSONL = 'metrics.jsonl';
 export const SUMMARY_JSON = 'summary.json';
-export const CHECKPOINTS = 'checkpoints';
-export const STATE_JSON = 'state.json';
-export const OPTIMIZER_BIN = 'optimizer.bin';
-export const EPOCH_TEMPS_BIN = 'epoch-temperatures.bin';
 
 /** A problem with a run directory or a checkpoint; the message names the path. */
 export class RunDirError extends Error {
@@ -69,52 +64,6 @@ export function readJson<T>(path: string, what: string): T {
   }
 }
 
-/** The step / epoch records of `metrics.jsonl`. */
-export interface StepRecord {
-  type: 'step';
-  epoch: number;
-  /** Batch index within the epoch. */
-  index: number;
-  /** Step counter over the whole run. */
-  step: number;
-  size: number;
-  lr: number;
-  loss: number;
-  ce: number;
-  kd?: number;
-  t_min?: number;
-  t_mean?: number;
-  t_max?: number;
-  rho?: number;
-  acc: number;
-  img_s: number;
-}
-
-export interface EpochRecord {
-  type: 'epoch';
-  epoch: number;
-  /** Steps done in the run at the end of this epoch. */
-  step: number;
-  lr: number;
-  train_loss: number;
-  train_ce: number;
-  train_kd?: number;
-  train_rho?: number;
-  train_acc: number;
-  t_min?: number;
-  t_mean?: number;
-  t_max?: number;
-  /** Histogram of every sample's temperature in this epoch: bin edges (counts.length + 1) and counts. */
-  t_hist?: { edges: number[]; counts: number[] };
-  test_top1: number;
-  test_top5: number;
-  test_loss: number;
-  img_s: number;
-  seconds: number;
-}
-
-export type MetricRecord = StepRecord | EpochRecord;
-
 /** Appends whole lines to `metrics.jsonl`. */
 export class MetricsLog {
   readonly path: string;
@@ -155,181 +104,4 @@ export function readMetrics(path: string): MetricRecord[] {
     }
   });
   return out;
-}
-
-/** Everything but the weights that a checkpoint restores. */
-export interface CheckpointState {
-  format: 'atkd-checkpoint/1';
-  /** Student architecture (checked on resume). */
-  student: string;
-  /** Where training continues: the epoch and the batch index within it. */
-  next: { epoch: number; index: number };
-  /** Steps done. */
-  step: number;
-  /**
-   * The random state. Every random stream of a run is counter-based: the shuffle of epoch e is drawn from
-   * (seed, e), the augmentation of batch i of epoch e from (seed, e, i); the initial weights from seed.
-   * So (seed, next) is the whole random state.
-   */
-  rng: { seed: number; algorithm: string };
-  /** Best test top-1 so far and its epoch. */
-  best: { top1: number; epoch: number } | null;
-  /** Accumulators of the epoch in progress (when the checkpoint is mid-epoch). */
-  epochAcc: EpochAccumulator | null;
-  /** Learnable temperature state (CTKD), if any. */
-  strategyState: Record<string, number> | null;
-  /** Teacher accuracy on the test data (measured once). */
-  teacherEval: { top1: number; top5: number; loss: number; count: number } | null;
-  /** Seconds of training so far (for throughput). */
-  trainSeconds: number;
-  /** Images trained so far. */
-  trainImages: number;
-  /** Shapes of the momentum buffers in optimizer.bin, in the order of the model's trainable weights (null: no buffer yet). */
-  optimizer: Array<number[] | null>;
-}
-
-/** Sums over the steps of an epoch. */
-export interface EpochAccumulator {
-  images: number;
-  loss: number;
-  ce: number;
-  kd: number;
-  rho: number;
-  correct: number;
-  tMin: number;
-  tMax: number;
-  tSum: number;
-  seconds: number;
-}
-
-export function newEpochAccumulator(): EpochAccumulator {
-  return { images: 0, loss: 0, ce: 0, kd: 0, rho: 0, correct: 0, tMin: Infinity, tMax: -Infinity, tSum: 0, seconds: 0 };
-}
-
-export interface CheckpointContents {
-  model: tf.LayersModel;
-  /** Momentum buffers in the order of the model's trainable weights (undefined: none yet). */
-  buffers: Array<tf.Tensor | undefined>;
-  state: Omit<CheckpointState, 'optimizer' | 'format'>;
-  /** Temperatures of the epoch in progress (for its histogram). */
-  epochTemperatures?: Float32Array;
-}
-
-export function checkpointDir(runDir: string, name: 'latest' | 'best'): string {
-  return join(runDir, CHECKPOINTS, name);
-}
-
-/** Writes checkpoint `name` of `runDir` atomically (assembled under a temporary name, then swapped in). */
-export async function writeCheckpoint(runDir: string, name: 'latest' | 'best', c: CheckpointContents): Promise<string> {
-  const root = join(runDir, CHECKPOINTS);
-  mkdirSync(root, { recursive: true });
-  const final = join(root, name);
-  const tmp = join(root, `.${name}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  try {
-    await saveModel(c.model, tmp);
-    const shapes: Array<number[] | null> = [];
-    const parts: Float32Array[] = [];
-    for (const b of c.buffers) {
-      if (b === undefined) shapes.push(null);
-      else {
-        shapes.push(b.shape.slice());
-        parts.push(b.dataSync() as Float32Array);
-      }
-    }
-    const total = parts.reduce((s, p) => s + p.length, 0);
-    const flat = new Float32Array(total);
-    let off = 0;
-    for (const p of parts) {
-      flat.set(p, off);
-      off += p.length;
-    }
-    writeFileSync(join(tmp, OPTIMIZER_BIN), new Uint8Array(flat.buffer));
-    if (c.epochTemperatures !== undefined) writeFileSync(join(tmp, EPOCH_TEMPS_BIN), new Uint8Array(c.epochTemperatures.buffer, c.epochTemperatures.byteOffset, c.epochTemperatures.byteLength));
-    const state: CheckpointState = { format: 'atkd-checkpoint/1', ...c.state, optimizer: shapes };
-    writeFileSync(join(tmp, STATE_JSON), `${JSON.stringify(state, null, 2)}\n`);
-    const old = join(root, `.${name}.old-${process.pid}`);
-    if (existsSync(final)) renameSync(final, old);
-    renameSync(tmp, final);
-    rmSync(old, { recursive: true, force: true });
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  return final;
-}
-
-/** The directory of checkpoint `name`, falling back to the previous one left by a swap cut short. */
-export function findCheckpoint(runDir: string, name: 'latest' | 'best'): string | null {
-  const root = join(runDir, CHECKPOINTS);
-  const final = join(root, name);
-  if (existsSync(join(final, STATE_JSON))) return final;
-  if (!existsSync(root)) return null;
-  const old = readdirSync(root).filter((f) => f.startsWith(`.${name}.old-`));
-  for (const o of old) if (existsSync(join(root, o, STATE_JSON))) return join(root, o);
-  return null;
-}
-
-export interface LoadedCheckpoint {
-  dir: string;
-  state: CheckpointState;
-  /** Weights by position in `model.weights` order of the saved model. */
-  model: tf.LayersModel;
-  buffers: Array<Float32Array | null>;
-  epochTemperatures: Float32Array | null;
-}
-
-/** Reads a checkpoint directory; errors name the file. The caller disposes `model`. */
-export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const state = readJson<CheckpointState>(join(dir, STATE_JSON), 'checkpoint state');
-  if (state.format !== 'atkd-checkpoint/1') throw new RunDirError(`${join(dir, STATE_JSON)}: format ${JSON.stringify(state.format)} is not atkd-checkpoint/1`);
-  let model: tf.LayersModel;
-  try {
-    model = await loadModel(dir);
-  } catch (error) {
-    throw new RunDirError(`checkpoint ${dir}: ${(error as Error).message}`);
-  }
-  const binPath = join(dir, OPTIMIZER_BIN);
-  if (!existsSync(binPath)) throw new RunDirError(`checkpoint ${dir}: ${OPTIMIZER_BIN} is missing`);
-  const bytes = readFileSync(binPath);
-  const expected = state.optimizer.reduce((s, shape) => s + (shape === null ? 0 : shape.reduce((a, b) => a * b, 1)), 0);
-  if (bytes.length !== expected * 4) {
-    model.dispose();
-    throw new RunDirError(`checkpoint ${dir}: ${OPTIMIZER_BIN} holds ${bytes.length} bytes, the state lists ${expected} float32 values`);
-  }
-  const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-  const buffers: Array<Float32Array | null> = [];
-  let off = 0;
-  for (const shape of state.optimizer) {
-    if (shape === null) buffers.push(null);
-    else {
-      const n = shape.reduce((a, b) => a * b, 1);
-      buffers.push(flat.subarray(off, off + n));
-      off += n;
-    }
-  }
-  const tPath = join(dir, EPOCH_TEMPS_BIN);
-  let epochTemperatures: Float32Array | null = null;
-  if (existsSync(tPath)) {
-    const t = readFileSync(tPath);
-    epochTemperatures = new Float32Array(t.buffer.slice(t.byteOffset, t.byteOffset + t.length));
-  }
-  return { dir, state, model, buffers, epochTemperatures };
-}
-
-/**
- * Copies the weights of `source` into `target` (same architecture), checking every weight's shape.
- * Errors name the checkpoint and the weight.
- */
-export function copyWeights(source: tf.LayersModel, target: tf.LayersModel, what: string): void {
-  const src = source.weights;
-  const dst = target.weights;
-  if (src.length !== dst.length) throw new RunDirError(`${what} has ${src.length} weight tensors, the model has ${dst.length}: the checkpoint does not match the architecture`);
-  for (let i = 0; i < dst.length; i++) {
-    const a = src[i].shape.join('x');
-    const b = dst[i].shape.join('x');
-    if (a !== b) throw new RunDirError(`${what}: weight ${i} (${dst[i].originalName}) has shape [${a}] in the checkpoint, [${b}] in the model: the checkpoint does not match the architecture`);
-  }
-  target.setWeights(src.map((w) => w.read()));
 }

@@ -1,0 +1,104 @@
+// runEpochs in process: resume at any step gives the run an uninterrupted one gives (weights, optimizer
+// state, step records), train (cross-entropy) and distill modes, events, no tensor left behind.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@atkd/backend';
+import { CifarArrowFile, sampleDataDir } from '@atkd/data';
+import { createModel } from '@atkd/models';
+import { getStrategy } from '@atkd/temperature';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEpochs, type RunEvent, type RunOptions, type StepRecord } from '../src/index.js';
+
+const work = mkdtempSync(join(tmpdir(), 'atkd-runner-'));
+let train: CifarArrowFile;
+let test: CifarArrowFile;
+let teacher: tf.LayersModel;
+
+beforeAll(async () => {
+  await initBackend({ log: false });
+  train = await CifarArrowFile.open(join(sampleDataDir(), 'train.arrow'));
+  test = await CifarArrowFile.open(join(sampleDataDir(), 'test.arrow'));
+  teacher = createModel('resnet8');
+});
+afterAll(async () => {
+  teacher.dispose();
+  await train.close();
+  await test.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function options(dir: string, mode: 'distill' | 'train', extra: Partial<RunOptions> = {}): RunOptions {
+  return {
+    mode, student: 'resnet8', seed: 5, epochs: 2, batchSize: 8, augment: true, stepsPerEpoch: 3, checkpointEvery: 0, evalBatchSize: 16, testLimit: 16,
+    sgd: { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }, gamma: 0.1, beta: 9, train, test, trainName: 'train.arrow', dir,
+    ...(mode === 'distill' ? { teacher, strategy: getStrategy('adaptive-paired', {}) } : {}),
+    ...extra,
+  };
+}
+
+/** Runs to the end, recording the step records; with `stopAfter`, aborts after that many steps, then resumes. */
+async function run(dir: string, mode: 'distill' | 'train', stopAfter?: number, extra: Partial<RunOptions> = {}): Promise<{ steps: StepRecord[]; events: string[] }> {
+  const steps: StepRecord[] = [];
+  const events: string[] = [];
+  const stop = new AbortController();
+  const onEvent = (e: RunEvent) => {
+    events.push(e.type === 'checkpoint' ? `checkpoint:${e.name}` : e.type);
+    if (e.type === 'step') {
+      steps.push(e.record);
+      if (e.state.step === stopAfter) stop.abort();
+    }
+    if (e.type === 'resumed') steps.splice(e.state.step);
+  };
+  const first = await runEpochs({ ...options(dir, mode, extra), signal: stop.signal, onEvent });
+  if (stopAfter !== undefined) {
+    expect(first.status).toBe('interrupted');
+    expect(first.state.step).toBe(stopAfter);
+    const again = await runEpochs({ ...options(dir, mode, extra), resume: true, onEvent });
+    expect(again.status).toBe('completed');
+    expect(again.state.step).toBe(6);
+  } else expect(first.status).toBe('completed');
+  return { steps, events };
+}
+
+const bytes = (dir: string, f: string) => readFileSync(join(dir, 'checkpoints', 'latest', f));
+const strip = ({ img_s: _i, ...rest }: StepRecord) => rest;
+
+describe('runEpochs', () => {
+  it('distill: stopped at step 1, 3 (an epoch boundary) or 4 and resumed, it ends bit-identical to an uninterrupted run', async () => {
+    const before = tf.memory().numTensors;
+    const full = join(work, 'full');
+    const ref = await run(full, 'distill');
+    expect(ref.steps.map((s) => s.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(ref.events.filter((t) => t === 'epoch')).toHaveLength(2);
+    expect(ref.events[0]).toBe('eval-start'); // the teacher's evaluation comes first
+    for (const k of [1, 3, 4]) {
+      const dir = join(work, `cut-${k}`);
+      const got = await run(dir, 'distill', k);
+      for (const f of ['weights.bin', 'optimizer.bin']) expect(bytes(dir, f).equals(bytes(full, f)), `${f} after a stop at ${k}`).toBe(true);
+      expect(got.steps.map(strip)).toEqual(ref.steps.map(strip));
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('train (cross-entropy): checkpoints every 2 steps, resumes bit-identical; step records carry no temperature', async () => {
+    const before = tf.memory().numTensors;
+    const full = join(work, 'train-full');
+    const ref = await run(full, 'train', undefined, { checkpointEvery: 2 });
+    expect(ref.steps.every((s) => s.t_mean === undefined && s.kd === undefined && Number.isFinite(s.loss) && s.loss === s.ce)).toBe(true);
+    expect(ref.events.filter((t) => t === 'checkpoint:latest')).toHaveLength(4); // after steps 2 and 4 (mid-epoch) and at the end of both epochs
+    expect(ref.events.filter((t) => t === 'checkpoint:best').length).toBeGreaterThanOrEqual(1);
+    const dir = join(work, 'train-cut');
+    const got = await run(dir, 'train', 2, { checkpointEvery: 2 });
+    for (const f of ['weights.bin', 'optimizer.bin']) expect(bytes(dir, f).equals(bytes(full, f)), f).toBe(true);
+    expect(got.steps.map(strip)).toEqual(ref.steps.map(strip));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('errors: a distill run without a teacher, a resume without a checkpoint, a checkpoint of another student', async () => {
+    await expect(runEpochs({ ...options(join(work, 'x'), 'distill'), teacher: undefined })).rejects.toThrow(/needs a teacher and a strategy/);
+    await expect(runEpochs({ ...options(join(work, 'nothing'), 'train'), resume: true })).rejects.toThrow(/nothing: no checkpoint in .*nothing\/checkpoints\/latest/);
+    await expect(runEpochs({ ...options(join(work, 'train-full'), 'train'), student: 'resnet14', resume: true })).rejects.toThrow(/holds a resnet8 student, the config asks for resnet14: the checkpoint does not match/);
+  });
+});
