@@ -9,7 +9,7 @@ import { batchSource, connectNats, ensureConsumer, jetstream, jetstreamManager, 
 import { startNatsServer, type NatsServer } from '@atkd/jetstream/testing';
 import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchesPerEpoch, epochOrder, openDataFile, readBatch } from '../src/lib/batches.js';
+import { cifarBatches, epochLength } from '@atkd/data';
 import { embeddedDefaults } from '../src/lib/defaults.js';
 import { MAIN, ROOT, atkd } from './run-cli.js';
 
@@ -70,21 +70,18 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
     expect((await jsm.streams.info('FEEDCHECK')).state.messages).toBe(12);
     await ensureConsumer(jsm, 'FEEDCHECK', 'check');
     const got = await lastValueFrom(batchSource(jetstream(nc), { stream: 'FEEDCHECK', consumer: 'check', inFlight: 4 }).pipe(take(12), tap((d) => d.ack()), toArray()));
-    const f = await openDataFile(embeddedDefaults().train, 'train');
-    try {
-      const plan = { batchSize: 16, shuffle: true, augment: true, seed: 3, limit: PER_EPOCH };
-      expect(batchesPerEpoch(f.numRows, plan)).toBe(PER_EPOCH);
-      for (const d of got) {
-        const epoch = Math.floor(d.step / PER_EPOCH);
-        const b = readBatch(f, plan, epoch, d.step % PER_EPOCH, d.step, epochOrder(f, plan, epoch));
-        expect(d.epoch).toBe(epoch);
-        expect(Array.from(d.batch.getChild('index')?.toArray() as Uint32Array)).toEqual(Array.from(b.indices));
-        expect(Buffer.from(readImages(d.batch)).equals(Buffer.from(b.images))).toBe(true);
-      }
-      expect(got.map((d) => d.step)).toEqual(Array.from({ length: 12 }, (_, i) => i));
-    } finally {
-      await f.close();
+    // the in-process batches of atkd distill with the same flags
+    const plan = { batchSize: 16, shuffle: true, augment: true, seed: 3, maxBatchesPerEpoch: PER_EPOCH, epochs: EPOCHS };
+    const ref = await lastValueFrom(cifarBatches(embeddedDefaults().train, plan).pipe(toArray()));
+    expect(epochLength(400, plan)).toBe(PER_EPOCH);
+    expect(ref).toHaveLength(12);
+    for (const d of got) {
+      const b = ref[d.step];
+      expect(d.epoch).toBe(b.epoch);
+      expect(Array.from(d.batch.getChild('index')?.toArray() as Uint32Array)).toEqual(Array.from(b.indices));
+      expect(Buffer.from(readImages(d.batch)).equals(Buffer.from(b.images))).toBe(true);
     }
+    expect(got.map((d) => d.step)).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
   it('two teacher services, one SIGKILLed mid-epoch: every batch reaches the logits stream exactly once, with the in-process logits', async () => {

@@ -6,11 +6,12 @@
  */
 import { basename } from 'node:path';
 import { withSchemaMetadata } from '@atkd/columns';
-import { toRecordBatch } from '@atkd/data';
+import { cifarBatches, concatMapBatch, epochLength, toRecordBatch, type CifarBatchOptions } from '@atkd/data';
 import { ensureBatchStream, jetstream, jetstreamManager, publishBatch } from '@atkd/jetstream';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
-import { batchesPerEpoch, epochOrder, openDataFile, readBatch, type PlanOptions } from '../lib/batches.js';
+import { lastValueFrom, takeWhile } from 'rxjs';
+import { openDataFile } from '../lib/batches.js';
 import { embeddedDefaults } from '../lib/defaults.js';
 import { FEED_META, NATS_FLAGS, connectNats, natsOptions, redactUrl } from '../lib/nats.js';
 
@@ -53,13 +54,14 @@ export const feedCommand: Command = {
     const epochs = intFlag(args, 'epochs', context, 1, 100_000);
     if (epochs === undefined) throw new UsageError(`${context}: flag --epochs N is required`);
     const firstEpoch = intFlag(args, 'first-epoch', context, 0, epochs - 1) ?? 0;
-    const plan: PlanOptions = {
+    const stepsPerEpoch = intFlag(args, 'steps-per-epoch', context, 1);
+    const plan = {
       batchSize: intFlag(args, 'batch-size', context, 1, 8192) ?? 64,
       shuffle: true,
       augment: parseBoolFlag(stringFlag(args, 'augment'), 'augment', true),
       seed: intFlag(args, 'seed', context, 0, 4294967295) ?? 0,
-      limit: intFlag(args, 'steps-per-epoch', context, 1) ?? null,
-    };
+      ...(stepsPerEpoch === undefined ? {} : { maxBatchesPerEpoch: stepsPerEpoch }),
+    } satisfies CifarBatchOptions;
     const maxAhead = intFlag(args, 'max-ahead', context, 1);
     const aheadOf = stringFlag(args, 'ahead-of');
     if ((maxAhead === undefined) !== (aheadOf === undefined)) throw new UsageError(`${context}: --max-ahead N and --ahead-of CONSUMER go together`);
@@ -83,7 +85,7 @@ export const feedCommand: Command = {
       const js = jetstream(nc);
       const jsm = await jetstreamManager(nc);
       await ensureBatchStream(jsm, to);
-      const perEpoch = batchesPerEpoch(file.numRows, plan);
+      const perEpoch = epochLength(file.numRows, plan);
       if (perEpoch === 0) throw new UsageError(`${context}: training data ${dataPath} has no rows`);
       const meta = {
         [FEED_META.batchesPerEpoch]: String(perEpoch),
@@ -99,10 +101,11 @@ export const feedCommand: Command = {
       let last = performance.now();
       let known: number | null = null;
       let since = 0;
-      for (let epoch = firstEpoch; epoch < epochs && !interrupted; epoch++) {
-        const order = epochOrder(file, plan, epoch);
-        for (let index = 0; index < perEpoch && !interrupted; index++) {
-          const step = epoch * perEpoch + index;
+      // the batches of the in-process source (same order and augmentation), each held while it is published
+      const batches = cifarBatches(file, { ...plan, epochs, start: { epoch: firstEpoch, index: 0 } }).pipe(
+        takeWhile(() => !interrupted),
+        concatMapBatch(async (b) => {
+          const { epoch, index, step } = b;
           if (maxAhead !== undefined) {
             // bounded pending count: wait while the downstream consumer has maxAhead messages to go
             while (!interrupted && (known === null || known + since >= maxAhead)) {
@@ -113,7 +116,7 @@ export const feedCommand: Command = {
               await new Promise((r) => setTimeout(r, 100));
             }
           }
-          const b = readBatch(file, plan, epoch, index, step, order);
+          if (interrupted) return;
           // the position travels in the message headers (and its id)
           const batch = withSchemaMetadata(toRecordBatch(b), meta);
           const { ack } = await publishBatch(nc, js, to, { batch, epoch, step }, { log });
@@ -125,8 +128,9 @@ export const feedCommand: Command = {
             last = now;
             log(`${context}: epoch ${epoch + 1}/${epochs}, batch ${index + 1}/${perEpoch}: ${published} published (${duplicates} already there)`);
           }
-        }
-      }
+        }),
+      );
+      await lastValueFrom(batches, { defaultValue: undefined });
       log(`${context}: ${interrupted ? 'interrupted: ' : ''}${published} batches published to ${to} (${duplicates} were already there)`);
       return interrupted ? 130 : 0;
     } finally {
