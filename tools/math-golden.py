@@ -58,12 +58,15 @@ def case(name, teacher32, student32):
     T_only, T_pair = temperature(zt), temperature(zt, zs)
     T_fixed = torch.full((B, 1), 4.0, dtype=torch.float64)
     T_raw = temperature(t)  # standardize = false: max |raw logit|
+    T_raw_pair = temperature(t, s)
+    # 'adaptive' in @atkd/math is the paired temperature (the authors' code); 'adaptive-teacher' the teacher-only one
     losses = {
-        'adaptive': kd_rows(zs, zt, T_only),
+        'adaptive-teacher': kd_rows(zs, zt, T_only),
         'adaptive-paired': kd_rows(zs, zt, T_pair),
         'fixed4': kd_rows(zs, zt, T_fixed),
         'raw-fixed4': kd_rows(s, t, T_fixed),
-        'raw-adaptive': kd_rows(s, t, T_raw),
+        'raw-adaptive-teacher': kd_rows(s, t, T_raw),
+        'raw-adaptive-paired': kd_rows(s, t, T_raw_pair),
     }
     flat = lambda x: [float(v) for v in x.reshape(-1).tolist()]
     return {

@@ -67,7 +67,7 @@ const variants = {
     zscore(teacher, C, undefined, z);
     return softmax(z, C, maxLogitTemperature(teacher, C, { student }), out);
   },
-  'kdLoss, adaptive (whole loss, both rows)': () => kdLoss(student, teacher, C, { temperature: 'adaptive' }),
+  'kdLoss, adaptive (paired; whole loss, both rows)': () => kdLoss(student, teacher, C, { temperature: 'adaptive' }),
 };
 const names = Object.keys(variants);
 

@@ -1,16 +1,39 @@
-import { temperatureFromMaxAbs } from './temperature.js';
-import { checkEps, checkPair, resolveTemperature, throwNonFinite, type Logits } from './validate.js';
-import { ZSCORE_EPS, zscoreRowInto } from './zscore.js';
+import { loadRowPair } from './rows.js';
+import { adaptiveMode, temperatureFromMaxAbs, type AdaptiveTemperature } from './temperature.js';
+import { checkEps, checkPair, resolveTemperature, type Logits } from './validate.js';
+import { ZSCORE_EPS } from './zscore.js';
 
 /**
- * The temperature of {@link kdLoss}: a number, one value per row, `'adaptive'` (teacher-only
- * max-logit temperature) or `'adaptive-paired'` (max over the teacher and student rows).
+ * The temperature of {@link kdLoss} (and `dkdLoss`): a number, one value per row, `'adaptive'` /
+ * `'adaptive-paired'` (max-logit temperature over the teacher and student rows, the authors' code)
+ * or `'adaptive-teacher'` (over the teacher row alone).
  */
-export type KdTemperature = number | ArrayLike<number> | 'adaptive' | 'adaptive-paired';
+export type KdTemperature = number | ArrayLike<number> | AdaptiveTemperature;
+
+/**
+ * The per-row temperature rule of a loss: fixed values, or the max-logit temperature of the loaded
+ * rows. `temperatureOf(b, maxAbs)` gives row b's T from [max |t_b|, max |s_b|]. @internal
+ */
+export function rowTemperatureRule(temperature: unknown, rows: number): (b: number, maxAbs: Float64Array) => number {
+  const mode = adaptiveMode(temperature);
+  if (mode === undefined) {
+    const fixed = resolveTemperature(temperature, rows);
+    return (b) => fixed[b];
+  }
+  if (mode === 'paired') return (_b, m) => temperatureFromMaxAbs(m[1] > m[0] ? m[1] : m[0]);
+  return (_b, m) => temperatureFromMaxAbs(m[0]);
+}
+
+/** Checks an optional per-row output buffer. @internal */
+export function checkRowsOut(out: unknown, rows: number, name: string): void {
+  if (out !== undefined && (!(out instanceof Float64Array) || out.length !== rows)) {
+    throw new RangeError(`${name} must be a Float64Array of length B (${rows})`);
+  }
+}
 
 /** Options of {@link kdLoss} / {@link kdLossPerRow}. */
 export interface KdLossOptions {
-  /** Default `'adaptive'`. */
+  /** Default `'adaptive'` (paired). */
   temperature?: KdTemperature;
   /** Z-score both rows first (default true), as the authors' code does. */
   standardize?: boolean;
@@ -32,49 +55,18 @@ export function kdLossPerRow(student: Logits, teacher: Logits, classes: number, 
   const rows = checkPair('student', student, 'teacher', teacher, classes);
   const { temperature = 'adaptive', standardize = true, eps = ZSCORE_EPS, temperaturesOut } = options;
   checkEps(eps);
-  let fixed: Float64Array | undefined;
-  if (temperature !== 'adaptive' && temperature !== 'adaptive-paired') {
-    if (typeof temperature === 'string') {
-      throw new RangeError(`temperature must be a number, an array of one number per row, 'adaptive' or 'adaptive-paired', got '${temperature}'`);
-    }
-    fixed = resolveTemperature(temperature, rows);
-  }
-  if (temperaturesOut !== undefined && (!(temperaturesOut instanceof Float64Array) || temperaturesOut.length !== rows)) {
-    throw new RangeError(`temperaturesOut must be a Float64Array of length B (${rows})`);
-  }
+  const temperatureOf = rowTemperatureRule(temperature, rows);
+  checkRowsOut(temperaturesOut, rows, 'temperaturesOut');
   // per-call scratch (no per-row or per-element allocation)
   const t = new Float64Array(classes);
   const s = new Float64Array(classes);
   const et = new Float64Array(classes);
   const es = new Float64Array(classes);
+  const maxAbs = new Float64Array(2);
   const out = new Float64Array(rows);
   for (let b = 0; b < rows; b++) {
-    const off = b * classes;
-    let mt: number;
-    let ms: number;
-    if (standardize) {
-      mt = zscoreRowInto(teacher, off, classes, eps, t, 0, 'teacher', b);
-      ms = zscoreRowInto(student, off, classes, eps, s, 0, 'student', b);
-    } else {
-      mt = 0;
-      ms = 0;
-      for (let c = 0; c < classes; c++) {
-        const tv = teacher[off + c];
-        if (tv - tv !== 0) throwNonFinite('teacher', b, c, tv);
-      }
-      for (let c = 0; c < classes; c++) {
-        const tv = teacher[off + c];
-        const sv = student[off + c];
-        if (sv - sv !== 0) throwNonFinite('student', b, c, sv);
-        t[c] = tv;
-        s[c] = sv;
-        const at = tv < 0 ? -tv : tv;
-        const as = sv < 0 ? -sv : sv;
-        if (at > mt) mt = at;
-        if (as > ms) ms = as;
-      }
-    }
-    const T = fixed !== undefined ? fixed[b] : temperatureFromMaxAbs(temperature === 'adaptive-paired' && ms > mt ? ms : mt);
+    loadRowPair(student, teacher, b, classes, standardize, eps, t, s, maxAbs);
+    const T = temperatureOf(b, maxAbs);
     if (temperaturesOut !== undefined) temperaturesOut[b] = T;
     out[b] = scaledKlRow(t, s, et, es, classes, T);
   }
@@ -96,7 +88,7 @@ export function kdLoss(student: Logits, teacher: Logits, classes: number, option
 
 /**
  * T^2 * KL(softmax(t/T) || softmax(s/T)) for one row held in float64 scratch arrays
- * (`et`, `es` are scratch of length C).
+ * (`et`, `es` are scratch of length C). @internal
  *
  * With d_c = (t_c - s_c)/T - m (any constant m: KL is unchanged by it; m centres the range of d)
  * and p = softmax(t/T), q = softmax(s/T):
@@ -107,7 +99,7 @@ export function kdLoss(student: Logits, teacher: Logits, classes: number, option
  * multiplied by T^2 so that tiny or huge temperatures neither overflow KL nor underflow T^2:
  *   T^2 KL = T (sum_c p_c (t_c - s_c) + max s - max t) + T^2 (log sum e^((s - max s)/T) - log sum e^((t - max t)/T)).
  */
-function scaledKlRow(t: Float64Array, s: Float64Array, et: Float64Array, es: Float64Array, classes: number, T: number): number {
+export function scaledKlRow(t: Float64Array, s: Float64Array, et: Float64Array, es: Float64Array, classes: number, T: number): number {
   let maxT = -Infinity;
   let maxS = -Infinity;
   let loD = Infinity;

@@ -61,3 +61,26 @@ function rowMaxAbs(src: Logits, off: number, classes: number, standardize: boole
   }
   return m;
 }
+
+/**
+ * The adaptive temperature names of `@atkd/math` (and of the `@atkd/temperature` registry):
+ * `'adaptive'` is the **paired** temperature of the authors' public code (the one behind the
+ * paper's results), `'adaptive-paired'` a synonym, `'adaptive-teacher'` the teacher-only variant of
+ * the paper's abstract.
+ */
+export const ADAPTIVE_TEMPERATURES = ['adaptive', 'adaptive-paired', 'adaptive-teacher'] as const;
+
+/** One of {@link ADAPTIVE_TEMPERATURES}. */
+export type AdaptiveTemperature = (typeof ADAPTIVE_TEMPERATURES)[number];
+
+/**
+ * What an adaptive temperature name looks at: `'paired'` (teacher and student rows) or `'teacher'`;
+ * `undefined` for a non-string temperature (a number or one value per row). An unknown string is a
+ * RangeError naming the accepted values. @internal
+ */
+export function adaptiveMode(temperature: unknown, name = 'temperature'): 'paired' | 'teacher' | undefined {
+  if (typeof temperature !== 'string') return undefined;
+  if (temperature === 'adaptive' || temperature === 'adaptive-paired') return 'paired';
+  if (temperature === 'adaptive-teacher') return 'teacher';
+  throw new RangeError(`${name} must be a number, an array of one number per row, or one of ${ADAPTIVE_TEMPERATURES.map((n) => `'${n}'`).join(', ')}; got '${temperature}'`);
+}

@@ -157,6 +157,22 @@ describe('kdLoss', () => {
     expect(per[1]).toBeCloseTo(4 * kl, 14);
     expect(kdLoss(s, t, 3, { temperature: 2, standardize: false })).toBeCloseTo(2 * kl, 14);
   });
+  it("'adaptive' (the default) is the paired temperature of the authors' code; 'adaptive-teacher' the teacher-only one", () => {
+    const s = f64([0, 0, 5, 2, 1, 0]);
+    const t = f64([0, 1, 2, 0, 1, 2]);
+    const paired = maxLogitTemperature(t, 3, { student: s });
+    const teacherOnly = maxLogitTemperature(t, 3);
+    expect(paired[0]).toBeGreaterThan(teacherOnly[0] * 1.1); // the student row's max |z'| is the larger one
+    for (const options of [{}, { temperature: 'adaptive' as const }, { temperature: 'adaptive-paired' as const }]) {
+      const temps = new Float64Array(2);
+      kdLossPerRow(s, t, 3, { ...options, temperaturesOut: temps });
+      expect(Array.from(temps)).toEqual(Array.from(paired));
+    }
+    const temps = new Float64Array(2);
+    kdLossPerRow(s, t, 3, { temperature: 'adaptive-teacher', temperaturesOut: temps });
+    expect(Array.from(temps)).toEqual(Array.from(teacherOnly));
+    expect(kdLoss(s, t, 3)).not.toBeCloseTo(kdLoss(s, t, 3, { temperature: 'adaptive-teacher' }), 6);
+  });
   it('reports temperatures used', () => {
     const temps = new Float64Array(2);
     const s = f64([0, 1, 5, 2, 1, 0]);
@@ -169,7 +185,7 @@ describe('kdLoss', () => {
     const t = f64([-1.6e-308, -1.6e-308, -1.6e-308, -1.6e-308, 1, 2, 3, 4]);
     const s = f64([0, 4, 0, 0, 1e300, -1e300, 0, 5]);
     for (const standardize of [true, false]) {
-      for (const temperature of ['adaptive', 'adaptive-paired', 1e-300, 1e300] as const) {
+      for (const temperature of ['adaptive', 'adaptive-paired', 'adaptive-teacher', 1e-300, 1e300] as const) {
         const [row0, row1] = kdLossPerRow(s, t, 4, { temperature, standardize });
         expect(Number.isFinite(row0)).toBe(true);
         expect(row0).toBeGreaterThanOrEqual(0);
@@ -190,7 +206,7 @@ describe('kdLoss', () => {
   it('degenerate rows give a finite loss (0 when both degenerate)', () => {
     const s = f64([1, 1, 1, 0, 3, 1, 5, 5, 5]);
     const t = f64([2, 2, 2, 7, 7, 7, 0, 1, 2]);
-    for (const temperature of ['adaptive', 'adaptive-paired', 1] as const) {
+    for (const temperature of ['adaptive', 'adaptive-paired', 'adaptive-teacher', 1] as const) {
       const per = kdLossPerRow(s, t, 3, { temperature });
       for (const v of per) expect(Number.isFinite(v)).toBe(true);
       expect(per[0]).toBe(0);

@@ -73,7 +73,7 @@ describe('property 3: correlation limit', () => {
             expect(rho[b]).toBeCloseTo(1, 8);
             expect(lim[b]).toBeLessThanOrEqual(1e-8);
           }
-          for (const temperature of ['adaptive', 'adaptive-paired', 1, 100] as const) {
+          for (const temperature of ['adaptive', 'adaptive-teacher', 1, 100] as const) {
             // eps = 0: the z-scores of t and alpha t + beta coincide up to rounding
             kdLossPerRow(student, teacher, classes, { temperature, eps: 0 }).forEach((v, b) => {
               if (!skip(b)) expect(v).toBeLessThanOrEqual(1e-9);

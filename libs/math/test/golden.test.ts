@@ -39,12 +39,14 @@ function expectClose(actual: ArrayLike<number>, expected: number[], what: string
   }
 }
 
-const MODES: Record<string, { temperature: KdTemperature; standardize: boolean }> = {
-  adaptive: { temperature: 'adaptive', standardize: true },
-  'adaptive-paired': { temperature: 'adaptive-paired', standardize: true },
-  fixed4: { temperature: 4, standardize: true },
-  'raw-fixed4': { temperature: 4, standardize: false },
-  'raw-adaptive': { temperature: 'adaptive', standardize: false },
+// golden key -> the options that must reproduce it; 'adaptive' (the default) is the paired one
+const MODES: Record<string, Array<{ temperature?: KdTemperature; standardize?: boolean }>> = {
+  'adaptive-teacher': [{ temperature: 'adaptive-teacher', standardize: true }],
+  'adaptive-paired': [{ temperature: 'adaptive-paired', standardize: true }, { temperature: 'adaptive' }, {}],
+  fixed4: [{ temperature: 4, standardize: true }],
+  'raw-fixed4': [{ temperature: 4, standardize: false }],
+  'raw-adaptive-teacher': [{ temperature: 'adaptive-teacher', standardize: false }],
+  'raw-adaptive-paired': [{ temperature: 'adaptive', standardize: false }, { temperature: 'adaptive-paired', standardize: false }],
 };
 
 describe(`golden vectors (PyTorch ${golden.torch}, tools/math-golden.py)`, () => {
@@ -65,9 +67,12 @@ describe(`golden vectors (PyTorch ${golden.torch}, tools/math-golden.py)`, () =>
         expectClose(maxLogitTemperature(t, C), g.temperatureTeacherOnly, 'temperature teacher-only');
         expectClose(maxLogitTemperature(t, C, { student: s }), g.temperaturePaired, 'temperature paired');
         expectClose(maxLogitTemperature(t, C, { standardize: false }), g.temperatureRaw, 'temperature raw');
-        for (const [mode, options] of Object.entries(MODES)) {
-          expectClose(kdLossPerRow(s, t, C, options), g.lossPerRow[mode], `loss per row (${mode})`, LOSS_FLOOR);
-          expectClose([kdLoss(s, t, C, options)], [g.loss[mode]], `loss (${mode})`, LOSS_FLOOR);
+        for (const [mode, variants] of Object.entries(MODES)) {
+          for (const options of variants) {
+            const label = `${mode}: ${JSON.stringify(options)}`;
+            expectClose(kdLossPerRow(s, t, C, options), g.lossPerRow[mode], `loss per row (${label})`, LOSS_FLOOR);
+            expectClose([kdLoss(s, t, C, options)], [g.loss[mode]], `loss (${label})`, LOSS_FLOOR);
+          }
         }
       });
     }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { kdLossPerRow, maxLogitTemperature, type KdTemperature } from '../src/index.js';
 import { check, close, pairArb, rowStd } from './helpers.js';
 
-const MODES: KdTemperature[] = ['adaptive', 'adaptive-paired', 0.5, 4];
+const MODES: KdTemperature[] = ['adaptive', 'adaptive-teacher', 0.5, 4];
 
 const affineArb = fc.record({
   a: fc.double({ min: 0.5, max: 2, noNaN: true }),
@@ -84,7 +84,7 @@ describe('property 4: invariances', () => {
       'invariance.kl-nonnegative',
       0x1a0a03,
       fc.property(pairArb({ degenerate: true }), fc.double({ min: 0.05, max: 50, noNaN: true }), fc.boolean(), ({ classes, teacher, student }, T, standardize) => {
-        for (const temperature of ['adaptive', 'adaptive-paired', T] as KdTemperature[]) {
+        for (const temperature of ['adaptive', 'adaptive-teacher', T] as KdTemperature[]) {
           const temps = new Float64Array(teacher.length / classes);
           const loss = kdLossPerRow(student, teacher, classes, { temperature, standardize, temperaturesOut: temps });
           loss.forEach((v, i) => {

@@ -135,7 +135,8 @@ describe('property 5: agreement with an independent float64 reference', () => {
             const tt = standardize ? zt : tr;
             const ss = standardize ? zs : sr;
             const modes: [KdTemperature, (b: number) => number][] = [
-              ['adaptive', (b) => refT([tt[b]])],
+              ['adaptive-teacher', (b) => refT([tt[b]])],
+              ['adaptive', (b) => refT([tt[b], ss[b]])],
               ['adaptive-paired', (b) => refT([tt[b], ss[b]])],
               [fixedT, () => fixedT],
               [perRowT, (b) => perRowT[b]],

@@ -263,7 +263,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
     property: () =>
       fc.property(pairArb(), fc.boolean(), ({ rows, classes: C, teacher, student }, paired) => {
         const temps = new Float64Array(rows);
-        const loss = kdLossPerRow(student, teacher, C, { temperature: paired ? 'adaptive-paired' : 'adaptive', temperaturesOut: temps });
+        const loss = kdLossPerRow(student, teacher, C, { temperature: paired ? 'adaptive-paired' : 'adaptive-teacher', temperaturesOut: temps });
         for (let b = 0; b < rows; b++) {
           if (spreadAtNoise(teacher, C, b) || spreadAtNoise(student, C, b)) continue;
           const ref = referenceRow(teacher.subarray(b * C, (b + 1) * C), student.subarray(b * C, (b + 1) * C), 1e-7, paired);
