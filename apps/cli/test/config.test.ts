@@ -26,7 +26,7 @@ describe('config', () => {
   });
 
   it('method presets pick their strategy and weights', () => {
-    const want: Record<string, string> = { kd: 'static', ls: 'logit-standardization', ctkd: 'ctkd', dtkd: 'dtkd', atkd: 'adaptive', 'atkd-paired': 'adaptive-paired' };
+    const want: Record<string, string> = { kd: 'static', ls: 'logit-standardization', ctkd: 'ctkd', dtkd: 'dtkd', atkd: 'adaptive', 'atkd-paired': 'adaptive-paired', 'atkd-teacher': 'adaptive-teacher' };
     expect(Object.keys(METHOD_PRESETS).sort()).toEqual(Object.keys(want).sort());
     for (const [m, s] of Object.entries(want)) expect(resolveConfig({ command: 'distill', flags: { method: m }, defaults }).strategy).toBe(s);
     expect(resolveConfig({ command: 'distill', flags: { presets: 'kd' }, defaults })).toMatchObject({ strategy: 'static', strategyOptions: { temperature: 4 }, gamma: 0.1, beta: 0.9 });

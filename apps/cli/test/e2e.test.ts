@@ -52,14 +52,14 @@ function atkd(args: string[], input?: Uint8Array) {
 const input = encodeIpcStream([batch(5, 1), batch(3, 2)]);
 
 describe('atkd stage (spawned CLI)', () => {
-  it('temperature --strategy adaptive adds the max-logit temperature and passes the other columns through', () => {
-    const r = atkd(['stage', 'temperature', '--strategy', 'adaptive', '--classes', String(C)], input);
+  it('temperature --strategy adaptive-teacher adds the max-logit temperature and passes the other columns through', () => {
+    const r = atkd(['stage', 'temperature', '--strategy', 'adaptive-teacher', '--classes', String(C)], input);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const { schema, batches } = decodeIpcStream(r.stdout, 'stdout');
     expect(schema.fields.map((f) => f.name)).toEqual(['index', 'fine', 'teacher_logits', 'temperature']);
     expect(schema.metadata.get('format')).toBe('atkd-cifar-100/1');
-    expect(readTemperatureMeta(schema)).toMatchObject({ strategy: 'adaptive', standardize: true });
+    expect(readTemperatureMeta(schema)).toMatchObject({ strategy: 'adaptive-teacher', standardize: true, pending: undefined });
     expect(batches.map((b) => b.numRows)).toEqual([5, 3]);
     for (const [i, b] of batches.entries()) {
       const t = readLogits(b, 'teacher_logits', C).values;
@@ -72,7 +72,7 @@ describe('atkd stage (spawned CLI)', () => {
   });
 
   it('temperature | soft-targets --order 2 gives Taylor soft targets on z-scores and radius metrics', () => {
-    const t = atkd(['stage', 'temperature', '--strategy', 'adaptive'], input);
+    const t = atkd(['stage', 'temperature', '--strategy', 'adaptive-teacher'], input);
     expect(t.code).toBe(0);
     const s = atkd(['stage', 'soft-targets', '--order', '2'], t.stdout);
     expect(s.stderr).toBe('');
@@ -188,7 +188,7 @@ describe('atkd stage errors (clear message on stderr, non-zero exit)', () => {
   const cases: Array<[string[], string]> = [
     [['stage', 'temperature', '--classes', 'abc'], 'flag --classes must be an integer'],
     [['stage', 'soft-targets', '--order', '0'], 'flag --order must be an integer in [1, 1000], got "0"'],
-    [['stage', 'temperature', '--strategy', 'warm'], 'flag --strategy: unknown temperature strategy "warm" (known: static, logit-standardization, adaptive, adaptive-paired, ctkd, dtkd)'],
+    [['stage', 'temperature', '--strategy', 'warm'], 'flag --strategy: unknown temperature strategy "warm" (known: static, logit-standardization, adaptive, adaptive-paired, adaptive-teacher, ctkd, dtkd)'],
     [['stage', 'temperature', '--strategy', 'static', '--temperature', '-2'], 'flag --temperature: strategy "static": option "temperature" must be > 0'],
     [['stage', 'temperature', '--strategy', 'adaptive', '--temperature', '2'], 'flag --temperature is not an option of strategy "adaptive" (its options: --standardize, --eps)'],
     [['stage', 'temperature', '--bogus'], 'unknown flag --bogus'],
@@ -213,6 +213,6 @@ describe('atkd stage errors (clear message on stderr, non-zero exit)', () => {
     expect(nope.stderr).toMatch(/stages: .*temperature, soft-targets/);
     const one = atkd(['stage', 'temperature', '--help']);
     const text = new TextDecoder().decode(one.stdout);
-    for (const name of ['static', 'logit-standardization', 'adaptive', 'adaptive-paired', 'ctkd', 'dtkd']) expect(text).toContain(`  ${name}`);
+    for (const name of ['static', 'logit-standardization', 'adaptive', 'adaptive-paired', 'adaptive-teacher', 'ctkd', 'dtkd']) expect(text).toContain(`  ${name}`);
   });
 });

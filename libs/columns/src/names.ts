@@ -33,7 +33,7 @@ export const META = {
   zscoreEps: 'atkd.temperature.eps',
   /**
    * Set to `"student"` when the `temperature` column is provisional and the student stage must finish it
-   * (`adaptive-paired`, `dtkd`: they need the student's logits). Absent when the column is final.
+   * (`adaptive`, `adaptive-paired`, `dtkd`: they need the student's logits). Absent when the column is final.
    */
   temperaturePending: 'atkd.temperature.pending',
   /** The strategy's options as JSON (e.g. `{"temperature":4}`), for provenance. */

@@ -31,7 +31,7 @@ export interface DistillOptions {
   source: Observable<CifarBatch> | Observable<RecordBatch>;
   /** The teacher: a tf.LayersModel, or a model and/or a logits cache with teacher options. */
   teacher: tf.LayersModel | ({ model: tf.LayersModel | null } & TeacherLogitsOptions);
-  /** The temperature strategy: an instance, or a registry name (`static`, `adaptive`, ...). Default `adaptive`. */
+  /** The temperature strategy: an instance, or a registry name (`static`, `adaptive`, ...). Default `adaptive` (paired, the authors' code). */
   strategy?: TemperatureStrategy | string;
   /** Options of a strategy given by name. */
   strategyOptions?: Readonly<Record<string, unknown>>;

@@ -54,7 +54,7 @@ export interface StudentOptions<M extends TrainerMode = 'distill'> extends SgdOp
   /**
    * The temperature strategy instance of the temperature stage. Needed for a learnable strategy
    * (`ctkd`: after each step the student calls its `learn` with this step's logits, so the next
-   * batches get the updated temperature); used to finish pending temperatures (`adaptive-paired`, `dtkd`).
+   * batches get the updated temperature); used to finish pending temperatures (`adaptive`, `adaptive-paired`, `dtkd`).
    */
   strategy?: TemperatureStrategy;
   /** Finishes provisional temperatures. Default: {@link strategyFinisher} of `strategy`. */

@@ -46,8 +46,8 @@ export interface DistillBatchOptions {
   rows: number;
   classes: number;
   seed: number;
-  /** 'adaptive' (teacher-only, z-scored), 'static' (T = 4, raw) or 'adaptive-paired' (pending). */
-  strategy?: 'adaptive' | 'static' | 'adaptive-paired';
+  /** 'adaptive-teacher' (teacher-only, z-scored), 'static' (T = 4, raw) or 'adaptive' / 'adaptive-paired' (paired: pending). */
+  strategy?: 'adaptive-teacher' | 'static' | 'adaptive' | 'adaptive-paired';
   /** Add an exact soft_targets column (default true). */
   softTargets?: boolean;
   teacher?: Float32Array;
@@ -55,13 +55,13 @@ export interface DistillBatchOptions {
 
 /** An image batch with teacher_logits, temperature (and soft_targets), as the earlier stages write them. */
 export function distillBatch(o: DistillBatchOptions): RecordBatch {
-  const strategy = o.strategy ?? 'adaptive';
+  const strategy = o.strategy ?? 'adaptive-teacher';
   const teacher = o.teacher ?? normals(o.rows * o.classes, o.seed + 7, 3);
   const standardize = strategy !== 'static';
   let b = withLogitsColumn(imageBatch(o.rows, o.classes, o.seed), TEACHER_LOGITS, teacher, o.classes);
   const T = strategy === 'static' ? new Float64Array(o.rows).fill(4) : maxLogitTemperature(teacher, o.classes);
   b = withFloat32Column(b, TEMPERATURE, T);
-  b = withSchemaMetadata(b, temperatureMetaEntries({ strategy, standardize, eps: 1e-7, pending: strategy === 'adaptive-paired' ? 'student' : undefined }));
+  b = withSchemaMetadata(b, temperatureMetaEntries({ strategy, standardize, eps: 1e-7, pending: strategy === 'adaptive-paired' || strategy === 'adaptive' ? 'student' : undefined }));
   if (o.softTargets ?? true) {
     const z = standardize ? zscore(teacher, o.classes) : teacher;
     b = withLogitsColumn(b, SOFT_TARGETS, softmax(z, o.classes, Float32Array.from(T)), o.classes);

@@ -64,10 +64,10 @@ describe('StudentTrainer', () => {
     model.dispose();
   });
 
-  it('finishes a pending (adaptive-paired) temperature with the student logits: T >= teacher-only T', () => {
+  it("finishes a pending temperature of 'adaptive' (paired, the default) with the student logits: T >= teacher-only T", () => {
     const model = tinyModel(C, 6);
     const trainer = new StudentTrainer(model);
-    const batch = distillBatch({ rows: 8, classes: C, seed: 12, strategy: 'adaptive-paired' });
+    const batch = distillBatch({ rows: 8, classes: C, seed: 12, strategy: 'adaptive' });
     const teacherOnly = maxLogitTemperature(distillTeacher(batch), C);
     const m = trainer.step(batch);
     expect(m.temperature.min).toBeGreaterThanOrEqual(Math.min(...teacherOnly) - 1e-5);

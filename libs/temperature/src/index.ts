@@ -18,8 +18,8 @@ export { getStrategy, getStrategyDefinition, listStrategies, registerStrategy, s
 export { kdLossTemperatureGradient, type KdTemperatureGradient } from './kd-gradient.js';
 export { staticStrategy, staticTemperatures } from './strategies/static.js';
 export { logitStandardizationStrategy } from './strategies/logit-standardization.js';
-export { adaptiveStrategy, adaptiveTemperatures } from './strategies/adaptive.js';
-export { adaptivePairedStrategy, finishPairedTemperatures, pairedTemperatures } from './strategies/adaptive-paired.js';
+export { adaptivePairedStrategy, adaptiveStrategy, finishPairedTemperatures, pairedTemperatures } from './strategies/adaptive.js';
+export { adaptiveTeacherStrategy, teacherOnlyTemperatures } from './strategies/adaptive-teacher.js';
 export { createCtkd, ctkdLambda, ctkdStrategy, ctkdTemperature, ctkdTemperatureDerivative, type CtkdOptions } from './strategies/ctkd.js';
 export { dtkdStrategy, dtkdTemperatures } from './strategies/dtkd.js';
 export { addTemperature, temperature, type TemperatureStageOptions } from './operator.js';

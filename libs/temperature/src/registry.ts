@@ -1,6 +1,6 @@
 import type { OptionSpecs } from './options.js';
-import { adaptivePairedStrategy } from './strategies/adaptive-paired.js';
-import { adaptiveStrategy } from './strategies/adaptive.js';
+import { adaptiveTeacherStrategy } from './strategies/adaptive-teacher.js';
+import { adaptivePairedStrategy, adaptiveStrategy } from './strategies/adaptive.js';
 import { ctkdStrategy } from './strategies/ctkd.js';
 import { dtkdStrategy } from './strategies/dtkd.js';
 import { logitStandardizationStrategy } from './strategies/logit-standardization.js';
@@ -8,7 +8,7 @@ import { staticStrategy } from './strategies/static.js';
 import type { StrategyDefinition, TemperatureStrategy } from './strategy.js';
 
 const REGISTRY = new Map<string, StrategyDefinition>(
-  [staticStrategy, logitStandardizationStrategy, adaptiveStrategy, adaptivePairedStrategy, ctkdStrategy, dtkdStrategy].map((d) => [d.name, d]),
+  [staticStrategy, logitStandardizationStrategy, adaptiveStrategy, adaptivePairedStrategy, adaptiveTeacherStrategy, ctkdStrategy, dtkdStrategy].map((d) => [d.name, d]),
 );
 
 /** The names of every registered strategy, in registration order. */

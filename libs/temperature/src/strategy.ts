@@ -25,7 +25,7 @@ export interface TemperatureContext {
 export interface TemperatureStrategy {
   /** Registry name, e.g. `adaptive`. */
   readonly name: string;
-  /** True when the final temperature needs the student's logits (`adaptive-paired`, `dtkd`). */
+  /** True when the final temperature needs the student's logits (`adaptive`, `adaptive-paired`, `dtkd`). */
   readonly needsStudent: boolean;
   /** True when the strategy works on z-scored logits: soft targets and KD loss must z-score too. */
   readonly standardizes: boolean;

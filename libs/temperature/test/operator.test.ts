@@ -12,7 +12,7 @@ const C = 10;
 describe('temperature operator', () => {
   it('adds a Float32 temperature column and passes every other column through', async () => {
     const b = logitsBatch(randomLogits(4, C, 3), C);
-    const [out] = await lastValueFrom(from([b]).pipe(temperature(getStrategy('adaptive')), toArray()));
+    const [out] = await lastValueFrom(from([b]).pipe(temperature(getStrategy('adaptive-teacher')), toArray()));
     expect(out.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['index:Uint32', `teacher_logits:FixedSizeList[${C}]<Float32>`, 'temperature:Float32']);
     expect(out.getChild('index')!.data[0]).toBe(b.getChild('index')!.data[0]);
     expect(out.getChild('teacher_logits')!.data[0]).toBe(b.getChild('teacher_logits')!.data[0]);
@@ -20,7 +20,7 @@ describe('temperature operator', () => {
     const ref = maxLogitTemperature(randomLogits(4, C, 3), C);
     expect(Array.from(readFloat32(out, TEMPERATURE))).toEqual(Array.from(ref, roundUpToFloat32));
     const meta = readTemperatureMeta(out.schema);
-    expect(meta).toMatchObject({ strategy: 'adaptive', standardize: true, eps: 1e-7, pending: undefined, options: { standardize: true, eps: 1e-7 } });
+    expect(meta).toMatchObject({ strategy: 'adaptive-teacher', standardize: true, eps: 1e-7, pending: undefined, options: { standardize: true, eps: 1e-7 } });
     const m = readBatchMetrics(out);
     expect(m['temperature.pending']).toBe(false);
     expect(m['temperature.max']).toBe(Math.max(...readFloat32(out, TEMPERATURE)));
@@ -42,7 +42,7 @@ describe('temperature operator', () => {
   it('marks needs-student strategies pending without student logits, final with them', () => {
     const t = randomLogits(3, C, 5);
     const s = randomLogits(3, C, 6, 9);
-    const paired = getStrategy('adaptive-paired');
+    const paired = getStrategy('adaptive');
     const pending = addTemperature(logitsBatch(t, C), paired);
     expect(readTemperatureMeta(pending.schema).pending).toBe('student');
     expect(readBatchMetrics(pending)['temperature.pending']).toBe(true);

@@ -1,7 +1,6 @@
 import { CONVERGENCE_RADIUS, kdLossPerRow, maxLogitTemperature, zscore } from '@atkd/math';
 import { describe, expect, it } from 'vitest';
 import {
-  adaptiveTemperatures,
   createCtkd,
   ctkdLambda,
   ctkdTemperature,
@@ -14,6 +13,7 @@ import {
   pairedTemperatures,
   roundUpToFloat32,
   strategyNames,
+  teacherOnlyTemperatures,
 } from '../src/index.js';
 import { randomLogits } from './helpers.js';
 
@@ -23,8 +23,8 @@ const teacher = randomLogits(B, C, 7, 8);
 const student = randomLogits(B, C, 11, 3);
 
 describe('registry', () => {
-  it('lists the six strategies and builds each by name', () => {
-    expect(strategyNames()).toEqual(['static', 'logit-standardization', 'adaptive', 'adaptive-paired', 'ctkd', 'dtkd']);
+  it('lists the seven strategies and builds each by name', () => {
+    expect(strategyNames()).toEqual(['static', 'logit-standardization', 'adaptive', 'adaptive-paired', 'adaptive-teacher', 'ctkd', 'dtkd']);
     for (const { name, needsStudent, standardizes } of listStrategies()) {
       const s = getStrategy(name);
       expect(s.name).toBe(name);
@@ -38,7 +38,7 @@ describe('registry', () => {
   });
 
   it('rejects an unknown name listing the known ones, and bad options naming them', () => {
-    expect(() => getStrategy('hot')).toThrow('unknown temperature strategy "hot" (known: static, logit-standardization, adaptive, adaptive-paired, ctkd, dtkd)');
+    expect(() => getStrategy('hot')).toThrow('unknown temperature strategy "hot" (known: static, logit-standardization, adaptive, adaptive-paired, adaptive-teacher, ctkd, dtkd)');
     expect(() => getStrategy('static', { temp: 3 })).toThrow('strategy "static" has no option "temp" (options: temperature)');
     expect(() => getStrategy('static', { temperature: -1 })).toThrow('strategy "static": option "temperature" must be > 0, got -1');
     expect(() => getStrategy('static', { temperature: 'warm' })).toThrow('option "temperature" must be a number');
@@ -65,8 +65,8 @@ describe('each strategy against @atkd/math on the same logits', () => {
     expect(s.eps).toBe(1e-7);
   });
 
-  it('adaptive: maxLogitTemperature rounded up to float32, keeping every |z/T| inside the radius', () => {
-    const t = getStrategy('adaptive').compute(teacher, C);
+  it('adaptive-teacher: maxLogitTemperature of the teacher rounded up to float32, keeping every |z/T| inside the radius', () => {
+    const t = getStrategy('adaptive-teacher').compute(teacher, C);
     const ref = maxLogitTemperature(teacher, C);
     const z = zscore(teacher, C);
     for (let b = 0; b < B; b++) {
@@ -74,22 +74,26 @@ describe('each strategy against @atkd/math on the same logits', () => {
       expect((t[b] - ref[b]) / ref[b]).toBeLessThan(2 ** -23);
       for (let c = 0; c < C; c++) expect(Math.abs(z[b * C + c] / t[b])).toBeLessThanOrEqual(CONVERGENCE_RADIUS);
     }
-    const raw = getStrategy('adaptive', { standardize: false }).compute(teacher, C);
+    expect(getStrategy('adaptive-teacher').needsStudent).toBe(false);
+    const raw = getStrategy('adaptive-teacher', { standardize: false }).compute(teacher, C);
     const refRaw = maxLogitTemperature(teacher, C, { standardize: false });
     for (let b = 0; b < B; b++) expect(raw[b]).toBe(roundUpToFloat32(refRaw[b]));
   });
 
-  it('adaptive-paired: provisional = teacher-only, final = paired maxLogitTemperature; finish from provisional agrees', () => {
-    const s = getStrategy('adaptive-paired');
+  for (const name of ['adaptive', 'adaptive-paired']) it(`${name} (paired, the authors' code): provisional = teacher-only, final = paired maxLogitTemperature; finish from provisional agrees`, () => {
+    const s = getStrategy(name);
+    expect(s.name).toBe(name);
     expect(s.needsStudent).toBe(true);
     const provisional = s.compute(teacher, C);
-    expect(provisional).toEqual(adaptiveTemperatures(teacher, C));
+    expect(provisional).toEqual(teacherOnlyTemperatures(teacher, C));
     const final = s.compute(teacher, C, student);
     const ref = maxLogitTemperature(teacher, C, { student });
     for (let b = 0; b < B; b++) {
       expect(final[b]).toBe(roundUpToFloat32(ref[b]));
       expect(final[b]).toBeGreaterThanOrEqual(provisional[b]);
     }
+    // the student's row is the larger one on some rows: paired differs from teacher-only there
+    expect(final.some((v, b) => v > provisional[b])).toBe(true);
     expect(finishPairedTemperatures(provisional, student, C)).toEqual(final);
     expect(pairedTemperatures(teacher, student, C)).toEqual(final);
     const done = s.finish!(teacher, student, C);
@@ -203,6 +207,17 @@ describe('ctkd', () => {
     const st0 = s0.learn(teacher, student, C, { epoch: 0 });
     expect(st0.lambda).toBe(0);
     expect(st0.parameterGradient).toBeCloseTo(5e-4 * 1, 15);
+  });
+
+  it('standardize (ctkd-ls): learns from the KD loss of the z-scored logits, and says so', () => {
+    const s = createCtkd({ standardize: true });
+    expect(s.standardizes).toBe(true);
+    expect(createCtkd().standardizes).toBe(false);
+    const T0 = Math.fround(s.current());
+    const gz = kdLossTemperatureGradient(teacher, student, C, T0, { standardize: true }).gradient.reduce((a, v) => a + v, 0) / B;
+    const graw = kdLossTemperatureGradient(teacher, student, C, T0).gradient.reduce((a, v) => a + v, 0) / B;
+    expect(Math.abs(gz - graw)).toBeGreaterThan(1e-3 * Math.abs(graw));
+    expect(s.learn(teacher, student, C, { epoch: 4 }).lossGradient).toBeCloseTo(gz, 12);
   });
 
   it('round-trips its state', () => {

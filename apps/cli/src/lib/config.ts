@@ -93,12 +93,16 @@ export const METHOD_PRESETS: Readonly<Record<string, { description: string; valu
     values: { strategy: 'dtkd', strategyOptions: { temperature: 4 }, gamma: 0.1, beta: 0.9 },
   },
   atkd: {
-    description: 'adaptive temperature (Matsuyama et al. 2025), teacher-only max-logit T on z-scored logits, gamma 0.1, beta 9',
+    description: "adaptive temperature (Matsuyama et al. 2025) as in the authors' code: paired max-logit T over teacher and student z-scores, gamma 0.1, beta 9",
     values: { strategy: 'adaptive', strategyOptions: {}, gamma: 0.1, beta: 9 },
   },
   'atkd-paired': {
-    description: "adaptive temperature as in the authors' code: max-logit T over teacher and student rows, gamma 0.1, beta 9",
+    description: 'a synonym of atkd (paired max-logit T), gamma 0.1, beta 9',
     values: { strategy: 'adaptive-paired', strategyOptions: {}, gamma: 0.1, beta: 9 },
+  },
+  'atkd-teacher': {
+    description: "adaptive temperature of the paper's abstract: teacher-only max-logit T on z-scored logits, gamma 0.1, beta 9",
+    values: { strategy: 'adaptive-teacher', strategyOptions: {}, gamma: 0.1, beta: 9 },
   },
 };
 
@@ -154,7 +158,7 @@ const DISTILL = ['distill'] as const;
 
 export const KEYS: Readonly<Record<string, KeySpec>> = {
   presets: { kind: 'presets', commands: BOTH, description: `presets, comma-separated: a schedule (quick, paper) and/or a method (${Object.keys(METHOD_PRESETS).join(', ')})`, placeholder: 'NAMES' },
-  method: { kind: 'method', commands: DISTILL, description: 'method preset: kd, ls, ctkd, dtkd, atkd, atkd-paired', placeholder: 'NAME' },
+  method: { kind: 'method', commands: DISTILL, description: `method preset: ${Object.keys(METHOD_PRESETS).join(', ')}`, placeholder: 'NAME' },
   teacher: { kind: 'string', commands: DISTILL, description: 'teacher: .pth checkpoint or TF.js model directory', placeholder: 'PATH' },
   teacherModel: { kind: 'model', commands: DISTILL, description: 'zoo architecture of a .pth teacher', placeholder: 'NAME' },
   student: { kind: 'model', commands: BOTH, description: 'zoo architecture of the student (train: of the model)', placeholder: 'NAME' },

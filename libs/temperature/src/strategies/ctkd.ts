@@ -1,3 +1,4 @@
+import { ZSCORE_EPS } from '@atkd/math';
 import { resolveOptions } from '../options.js';
 import { kdLossTemperatureGradient } from '../kd-gradient.js';
 import {
@@ -23,6 +24,8 @@ const OPTIONS = {
   momentum: { type: 'number', default: 0.9, min: 0, max: 1, description: 'SGD momentum of theta' },
   weightDecay: { type: 'number', default: 5e-4, min: 0, description: 'SGD weight decay of theta' },
   kdWeight: { type: 'number', default: 0.9, min: 0, description: 'weight of the KD term in the student loss (CTKD -a 0.9); scales the gradient' },
+  standardize: { type: 'boolean', default: false, description: "z-score the logits first (CTKD with logit standardization, the authors' --logit_stand with CTKD's temperature)" },
+  eps: { type: 'number', default: ZSCORE_EPS, min: 0, description: 'epsilon of the z-score' },
 } as const;
 
 export type CtkdOptions = { [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]['default'] extends number ? number : boolean };
@@ -83,8 +86,8 @@ export function createCtkd(input: Readonly<Record<string, unknown>> = {}): Learn
   return {
     name: 'ctkd',
     needsStudent: false,
-    standardizes: false,
-    eps: 1e-7,
+    standardizes: options.standardize,
+    eps: options.eps,
     learnable: true,
     options,
     compute(teacher: Logits, classes: number): Float32Array {
@@ -96,7 +99,7 @@ export function createCtkd(input: Readonly<Record<string, unknown>> = {}): Learn
       const rows = checkStudent(teacher, student, classes);
       if (rows === 0) throw new RangeError('ctkd.learn: empty batch');
       const T = Math.fround(current());
-      const { gradient } = kdLossTemperatureGradient(teacher, student, classes, T);
+      const { gradient } = kdLossTemperatureGradient(teacher, student, classes, T, { standardize: options.standardize, eps: options.eps });
       let G = 0;
       for (let b = 0; b < rows; b++) G += gradient[b];
       G /= rows;
