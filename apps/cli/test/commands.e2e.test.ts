@@ -155,7 +155,7 @@ describe('atkd train / distill / eval / report', () => {
   it('bad input: clear errors and non-zero exits', () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['distill', '--student', 'resnet9'], 2, /flag --student: unknown model "resnet9" \(known: resnet8,/],
-      [['distill', '--preset', 'turbo'], 2, /unknown preset "turbo" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, quick, paper\)/],
+      [['distill', '--preset', 'turbo'], 2, /unknown preset "turbo" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, atkd-teacher, quick, paper\)/],
       [['distill', '--strategy', 'hot'], 2, /unknown temperature strategy "hot" \(known: static,/],
       [['distill', '--batch-size', '0'], 2, /flag --batch-size is out of range: 0 is not in \[1, 8192\]/],
       [['distill', '--teacher', teacherDir, '--train', join(work, 'missing.arrow')], 1, /training data .*missing\.arrow does not exist/],

@@ -48,7 +48,7 @@ describe('config', () => {
       expect(() => resolveConfig({ command, flags, defaults })).toThrow(pattern);
     };
     bad({ student: 'resnet9' }, /flag --student: unknown model "resnet9" \(known: resnet8, .*resnet20/);
-    bad({ presets: 'fast' }, /flag --preset: unknown preset "fast" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, quick, paper\)/);
+    bad({ presets: 'fast' }, /flag --preset: unknown preset "fast" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, atkd-teacher, quick, paper\)/);
     bad({ strategy: 'magic' }, /flag --strategy: unknown temperature strategy "magic" \(known: static, .*adaptive/);
     bad({ lr: '-1' }, /flag --lr is out of range: -1 is not in \(0, 10\]/);
     bad({ momentum: '1' }, /flag --momentum is out of range: 1 is not in \[0, 1\)/);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { CIFAR100_MEAN, CIFAR100_STD, IMAGE_BYTES, cifarBatches, sampleDataDir, toNormalizedNHWC } from '../src/index.js';
+import { CIFAR100_MEAN, CIFAR100_STD, IMAGE_BYTES, INPUT_NORMALIZATION_NAMES, REPDISTILLER_MEAN, REPDISTILLER_STD, cifarBatches, makeNormalizer, normalizerFor, sampleDataDir, toNormalizedNHWC } from '../src/index.js';
 import { bytes } from './helpers.js';
 
 describe('toNormalizedNHWC', () => {
@@ -16,6 +16,27 @@ describe('toNormalizedNHWC', () => {
       expect(out[((b * 32 + y) * 32 + x) * 3 + c]).toBeCloseTo((v / 255 - CIFAR100_MEAN[c]) / CIFAR100_STD[c], 5);
     }
     expect(toNormalizedNHWC(new Uint8Array(IMAGE_BYTES).fill(255))[2]).toBeCloseTo((1 - 0.4409) / 0.2762, 5);
+  });
+
+  it("the RepDistiller / mdistiller / authors' constants, by name; atkd's stay the default", () => {
+    expect(REPDISTILLER_MEAN).toEqual([0.5071, 0.4867, 0.4408]);
+    expect(REPDISTILLER_STD).toEqual([0.2675, 0.2565, 0.2761]);
+    expect(INPUT_NORMALIZATION_NAMES).toEqual(['cifar100', 'repdistiller']);
+    const images = bytes(2 * IMAGE_BYTES, 5);
+    const rep = normalizerFor('repdistiller')(images);
+    const ours = normalizerFor('cifar100')(images);
+    expect(Array.from(ours)).toEqual(Array.from(toNormalizedNHWC(images)));
+    let differ = 0;
+    for (const [b, y, x, c] of [[0, 0, 0, 0], [1, 5, 31, 2], [0, 31, 7, 1], [1, 31, 31, 2]]) {
+      const v = images[b * IMAGE_BYTES + c * 1024 + y * 32 + x];
+      const i = ((b * 32 + y) * 32 + x) * 3 + c;
+      expect(rep[i]).toBeCloseTo((v / 255 - REPDISTILLER_MEAN[c]) / REPDISTILLER_STD[c], 5);
+      if (Math.abs(rep[i] - ours[i]) > 1e-4) differ++;
+    }
+    expect(differ).toBeGreaterThan(0);
+    expect(Array.from(makeNormalizer(REPDISTILLER_MEAN, REPDISTILLER_STD)(images))).toEqual(Array.from(rep));
+    expect(() => normalizerFor('imagenet')).toThrow('unknown input normalization "imagenet" (known: cifar100, repdistiller)');
+    expect(() => makeNormalizer([0, 0, 0], [1, 0, 1])).toThrow(/channel 1/);
   });
 
   it('reuses an output buffer and rejects a short one or a partial image', () => {

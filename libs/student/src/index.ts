@@ -11,3 +11,8 @@ export { StudentTrainer, strategyFinisher, trainableVariables } from './trainer.
 export type { CeStepMetrics, StepMetrics, StepMetricsOf, StudentOptions, TemperatureFinisher, TrainerMode } from './trainer.js';
 export { studentUpdate } from './student-update.js';
 export { addCounts, evaluate, evaluateBatch, evaluateFile, toEvalResult, topKCorrect, type EvalCounts, type EvalInput, type EvalResult, type EvaluateFileOptions } from './evaluate.js';
+export { getLoss, getLossDefinition, listLosses, lossNames, registerLoss } from './losses/registry.js';
+export { kdLossDefinition } from './losses/kd.js';
+export { dkdLossDefinition, dkdWarmup } from './losses/dkd.js';
+export { mlkdLossDefinition } from './losses/mlkd.js';
+export type { DistillationLoss, LossDefinition, LossInputs, LossParts, LossWeights, StrongViewInputs } from './losses/types.js';
