@@ -3,6 +3,7 @@ import { stageCommand } from './stage.js';
 import { distillCommand, trainCommand } from './run.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { modelsCommand } from './models.js';
 import { reportCommand } from './report.js';
 import { verifyCommand } from './verify.js';
@@ -12,5 +13,5 @@ import { feedCommand } from './feed.js';
 /** The commands of `atkd`, by name. Add new commands here (one file each under src/commands/). */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map([
   [stageCommand.name, stageCommand],
-  ...[dataCommand, trainCommand, distillCommand, evalCommand, modelsCommand, verifyCommand, reportCommand, serveCommand, feedCommand].map((c) => [c.name, c] as const),
+  ...[dataCommand, trainCommand, distillCommand, evalCommand, modelsCommand, verifyCommand, reportCommand, serveCommand, feedCommand, exportCommand].map((c) => [c.name, c] as const),
 ]);
