@@ -104,7 +104,7 @@ describe.each(['resnet8', 'ShuffleV2'])('atkd export %s', (name) => {
   afterAll(async () => server?.close());
 
   it('writes a manifest with architecture, the 100 class names, the input normalisation and the source', () => {
-    expect(manifest).toMatchObject({ format: 'atkd-web-model/1', model: 'model.json', architecture: { name }, input: { size: 32, layout: 'NHWC', scale: 255, mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762] }, source: { epoch: 1, step: 3, testTop1: 0.01 } });
+    expect(manifest).toMatchObject({ format: 'atkd-web-model/1', model: 'model.json', architecture: { name }, input: { size: 32, layout: 'NHWC', scale: 255, normalization: 'cifar100', mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762] }, source: { epoch: 1, step: 3, testTop1: 0.01 } });
     expect(manifest.classes).toHaveLength(100);
     expect(manifest.classes.slice(0, 3)).toEqual(['apple', 'aquarium_fish', 'baby']);
     expect(manifest.architecture.params).toBeGreaterThan(0);

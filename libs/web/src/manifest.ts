@@ -17,6 +17,8 @@ export interface InputSpec {
   layout: 'NHWC';
   /** Pixel values are divided by this first (255: to [0, 1]). */
   scale: number;
+  /** The name of the normalisation (`cifar100`, `repdistiller` of @atkd/data), when it has one. */
+  normalization?: string;
   mean: [number, number, number];
   std: [number, number, number];
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@atkd/backend';
-import { CIFAR100_MEAN, CIFAR100_STD } from '@atkd/data';
+import { INPUT_NORMALIZATIONS, INPUT_NORMALIZATION_NAMES, type InputNormalizationName } from '@atkd/data';
 import { MODEL_NAMES, listModels, loadModel, saveModel } from '@atkd/models';
 import { WEB_MANIFEST, serveDirectory, webManifest, webPageFiles, type WebManifest } from '@atkd/web';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
@@ -126,6 +126,10 @@ export const exportCommand: Command = {
 
     const config = source.run !== null ? readJson<RunConfig>(join(source.run, CONFIG_JSON), 'run config') : null;
     const summary = source.run !== null && existsSync(join(source.run, SUMMARY_JSON)) ? readJson<RunSummary>(join(source.run, SUMMARY_JSON), 'summary') : null;
+    // the run's input normalisation (a named one of @atkd/data; runs without the key used cifar100)
+    const normName = (config as unknown as { normalization?: string } | null)?.normalization ?? 'cifar100';
+    if (!INPUT_NORMALIZATION_NAMES.includes(normName as InputNormalizationName)) throw new Error(`atkd export: ${join(source.run as string, CONFIG_JSON)}: field 'normalization' is ${JSON.stringify(normName)} (known: ${INPUT_NORMALIZATION_NAMES.join(', ')})`);
+    const norm = INPUT_NORMALIZATIONS[normName as InputNormalizationName];
     const classes = await classNames(config);
     await initBackend({ prefer: 'cpu', log: false });
     let model: tf.LayersModel;
@@ -144,7 +148,7 @@ export const exportCommand: Command = {
         architecture: { name: arch, family: info?.family ?? null, params: info?.params ?? null, macs: info?.macs ?? null },
         classes,
         outputs,
-        input: { size: 32, channels: 'RGB', layout: 'NHWC', scale: 255, mean: [...CIFAR100_MEAN], std: [...CIFAR100_STD] },
+        input: { size: 32, channels: 'RGB', layout: 'NHWC', scale: 255, normalization: normName, mean: [...norm.mean], std: [...norm.std] },
         source: {
           run: source.run === null ? null : resolve(source.run),
           checkpoint: resolve(source.checkpoint),
