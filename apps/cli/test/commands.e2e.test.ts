@@ -38,11 +38,11 @@ describe('atkd models / verify / data', () => {
     expect(r20?.flops).toBe(2 * (r20?.macs ?? 0));
   });
 
-  it('verify runs the five math properties with a chosen seed and runs, and reports them', () => {
+  it('verify runs the six math properties (DKD included) with a chosen seed and runs, and reports them', () => {
     const r = atkd(['verify', '--runs', '25', '--seed', '7', '--json']);
     const rep = JSON.parse(r.stdout) as { seed: number; runs: number; passed: number; failed: number; results: Array<{ name: string; runs: number; seed: number; passed: boolean; error?: string }> };
-    expect(rep.results.map((p) => p.name)).toEqual(['radius', 'taylor', 'correlation', 'invariance', 'reference']);
-    expect(rep.results.map((p) => p.seed)).toEqual([7, 8, 9, 10, 11]);
+    expect(rep.results.map((p) => p.name)).toEqual(['radius', 'taylor', 'correlation', 'invariance', 'reference', 'dkd']);
+    expect(rep.results.map((p) => p.seed)).toEqual([7, 8, 9, 10, 11, 12]);
     for (const p of rep.results) expect(p.passed, `${p.name}: ${p.error}`).toBe(true);
     expect(rep.results.every((p) => p.runs === 25)).toBe(true);
     expect(r.code).toBe(0);
@@ -50,7 +50,7 @@ describe('atkd models / verify / data', () => {
     expect(text.stdout).toMatch(/PASS {2}radius[\s\S]*\nPASS {2}taylor[\s\S]*2 passed, 0 failed \(5 runs each, seed 20250312\)/);
     const bad = atkd(['verify', '--property', 'beauty']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/unknown property "beauty" \(known: radius, taylor, correlation, invariance, reference\)/);
+    expect(bad.stderr).toMatch(/unknown property "beauty" \(known: radius, taylor, correlation, invariance, reference, dkd\)/);
   });
 
   it('data import / info / sample on a synthetic CIFAR-100 folder; missing and corrupt files are clear errors', () => {
@@ -155,7 +155,7 @@ describe('atkd train / distill / eval / report', () => {
   it('bad input: clear errors and non-zero exits', () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['distill', '--student', 'resnet9'], 2, /flag --student: unknown model "resnet9" \(known: resnet8,/],
-      [['distill', '--preset', 'turbo'], 2, /unknown preset "turbo" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, atkd-teacher, quick, paper\)/],
+      [['distill', '--preset', 'turbo'], 2, /unknown preset "turbo" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, atkd-teacher, ctkd-ls, dkd, dkd-ls, dkd-atkd, mlkd, mlkd-ls, mlkd-atkd, quick, paper\)/],
       [['distill', '--strategy', 'hot'], 2, /unknown temperature strategy "hot" \(known: static,/],
       [['distill', '--batch-size', '0'], 2, /flag --batch-size is out of range: 0 is not in \[1, 8192\]/],
       [['distill', '--teacher', teacherDir, '--train', join(work, 'missing.arrow')], 1, /training data .*missing\.arrow does not exist/],

@@ -26,10 +26,33 @@ describe('config', () => {
   });
 
   it('method presets pick their strategy and weights', () => {
-    const want: Record<string, string> = { kd: 'static', ls: 'logit-standardization', ctkd: 'ctkd', dtkd: 'dtkd', atkd: 'adaptive', 'atkd-paired': 'adaptive-paired', 'atkd-teacher': 'adaptive-teacher' };
+    const want: Record<string, string> = {
+      kd: 'static', ls: 'logit-standardization', ctkd: 'ctkd', dtkd: 'dtkd', atkd: 'adaptive', 'atkd-paired': 'adaptive-paired', 'atkd-teacher': 'adaptive-teacher',
+      'ctkd-ls': 'ctkd', dkd: 'static', 'dkd-ls': 'logit-standardization', 'dkd-atkd': 'adaptive', mlkd: 'static', 'mlkd-ls': 'logit-standardization', 'mlkd-atkd': 'adaptive',
+    };
     expect(Object.keys(METHOD_PRESETS).sort()).toEqual(Object.keys(want).sort());
     for (const [m, s] of Object.entries(want)) expect(resolveConfig({ command: 'distill', flags: { method: m }, defaults }).strategy).toBe(s);
-    expect(resolveConfig({ command: 'distill', flags: { presets: 'kd' }, defaults })).toMatchObject({ strategy: 'static', strategyOptions: { temperature: 4 }, gamma: 0.1, beta: 0.9 });
+    expect(resolveConfig({ command: 'distill', flags: { presets: 'kd' }, defaults })).toMatchObject({ strategy: 'static', strategyOptions: { temperature: 4 }, gamma: 0.1, beta: 0.9, loss: 'kd' });
+  });
+
+  it("DKD, MLKD and CTKD+LS presets: the authors' and mdistiller's defaults, mdistiller's per-pair DKD beta, loss flags", () => {
+    const d = (flags: Record<string, unknown>) => resolveConfig({ command: 'distill', flags, defaults });
+    expect(d({ method: 'dkd' })).toMatchObject({ loss: 'dkd', lossOptions: { alpha: 1, beta: 8, warmup: 20 }, strategy: 'static', strategyOptions: { temperature: 4 }, gamma: 1, beta: 1 });
+    expect(d({ method: 'dkd-ls' })).toMatchObject({ loss: 'dkd', strategy: 'logit-standardization', strategyOptions: { temperature: 2 }, gamma: 1, beta: 9 });
+    expect(d({ method: 'dkd-atkd' })).toMatchObject({ loss: 'dkd', strategy: 'adaptive', gamma: 1, beta: 9 });
+    expect(d({ method: 'mlkd' })).toMatchObject({ loss: 'mlkd', strategy: 'static', strategyOptions: { temperature: 4 }, gamma: 1, beta: 1 });
+    expect(d({ method: 'mlkd-atkd' })).toMatchObject({ loss: 'mlkd', strategy: 'adaptive', gamma: 0.1, beta: 9 });
+    expect(d({ method: 'ctkd-ls' })).toMatchObject({ loss: 'kd', strategy: 'ctkd', strategyOptions: { standardize: true, kdWeight: 9 } });
+    // the defaults' teacher is resnet20: no table entry; resnet56 -> resnet20 is beta 2 in mdistiller, vgg13 -> vgg8 is 6
+    expect(d({ method: 'dkd', teacher: 't.pth', teacherModel: 'resnet56', student: 'resnet20' }).lossOptions).toEqual({ alpha: 1, beta: 2, warmup: 20 });
+    expect(d({ method: 'dkd-atkd', teacher: 't.pth', teacherModel: 'vgg13', student: 'vgg8' }).lossOptions.beta).toBe(6);
+    expect(d({ method: 'dkd', teacher: 't.pth', teacherModel: 'resnet56', student: 'resnet20', lossOptions: 'beta=5' }).lossOptions).toEqual({ beta: 5 });
+    expect(d({ loss: 'dkd' })).toMatchObject({ loss: 'dkd', lossOptions: {}, strategy: 'adaptive' });
+    expect(d({ normalization: 'repdistiller' }).normalization).toBe('repdistiller');
+    expect(d({}).normalization).toBe('cifar100');
+    expect(() => d({ loss: 'crd' })).toThrow(/flag --loss: unknown distillation loss "crd" \(known: kd, dkd, mlkd\)/);
+    expect(() => d({ method: 'dkd', lossOptions: 'gamma=2' })).toThrow(/flag --loss-options: loss "dkd" has no option "gamma"/);
+    expect(() => d({ normalization: 'imagenet' })).toThrow(/unknown input normalization "imagenet" \(known: cifar100, repdistiller\)/);
   });
 
   it('layers: defaults < presets < YAML file < flags', () => {
@@ -48,7 +71,7 @@ describe('config', () => {
       expect(() => resolveConfig({ command, flags, defaults })).toThrow(pattern);
     };
     bad({ student: 'resnet9' }, /flag --student: unknown model "resnet9" \(known: resnet8, .*resnet20/);
-    bad({ presets: 'fast' }, /flag --preset: unknown preset "fast" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, atkd-teacher, quick, paper\)/);
+    bad({ presets: 'fast' }, /flag --preset: unknown preset "fast" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, atkd-teacher, ctkd-ls, dkd, dkd-ls, dkd-atkd, mlkd, mlkd-ls, mlkd-atkd, quick, paper\)/);
     bad({ strategy: 'magic' }, /flag --strategy: unknown temperature strategy "magic" \(known: static, .*adaptive/);
     bad({ lr: '-1' }, /flag --lr is out of range: -1 is not in \(0, 10\]/);
     bad({ momentum: '1' }, /flag --momentum is out of range: 1 is not in \[0, 1\)/);

@@ -15,9 +15,19 @@ export const TEMPERATURE = 'temperature';
 export const STUDENT_TEMPERATURE = 'student_temperature';
 /** The fine label column of `@atkd/data` (Uint8). */
 export const LABEL = 'fine';
+/** The image column of `@atkd/data` (FixedSizeBinary[3072], CHW uint8). */
+export const IMAGE = 'image';
+/**
+ * MLKD's strong view of each image (FixedSizeBinary[3072], CHW uint8: RandAugment(2, 10) + Cutout after its
+ * own crop and flip, `@atkd/data` `strongAugmentBatch`); added where batches enter the pipeline when the
+ * distillation loss needs it.
+ */
+export const IMAGE_STRONG = 'image_strong';
+/** The teacher's logits on `image_strong`, FixedSizeList<Float32>[classes] (added by the teacher stage when `image_strong` is present). */
+export const TEACHER_LOGITS_STRONG = 'teacher_logits_strong';
 
 /** Every stage column name, for listings and error messages. */
-export const STAGE_COLUMNS = [TEACHER_LOGITS, STUDENT_LOGITS, SOFT_TARGETS, TEMPERATURE, STUDENT_TEMPERATURE] as const;
+export const STAGE_COLUMNS = [TEACHER_LOGITS, STUDENT_LOGITS, SOFT_TARGETS, TEMPERATURE, STUDENT_TEMPERATURE, IMAGE_STRONG, TEACHER_LOGITS_STRONG] as const;
 export type StageColumn = (typeof STAGE_COLUMNS)[number];
 
 /**

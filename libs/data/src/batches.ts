@@ -14,6 +14,7 @@
 import { Observable } from 'rxjs';
 import { CifarArrowFile } from './arrow-io.js';
 import { augmentBatch } from './augment.js';
+import { strongAugmentBatch } from './strong-augment.js';
 import { epochPermutation } from './rng.js';
 import { IMAGE_BYTES, type CifarMeta } from './schema.js';
 import type { Schema } from 'apache-arrow';
@@ -30,6 +31,8 @@ export interface CifarBatch {
   size: number;
   /** `size * 3072` image bytes, each image CHW (R, G, B planes of 32 x 32) as stored, augmented if asked. */
   images: Uint8Array;
+  /** MLKD's strong view of each image (same layout as `images`), when the source was asked for it (`strongView`). */
+  imagesStrong?: Uint8Array;
   /** Fine label (0..99) of each row. */
   fine: Uint8Array;
   /** Coarse label (0..19) of each row. */
@@ -69,6 +72,12 @@ export interface CifarBatchOptions {
   epochs?: number;
   /** Random crop with 4-pixel zero padding and horizontal flip (default false). */
   augment?: boolean;
+  /**
+   * Also deliver MLKD's strong view of every image (`CifarBatch.imagesStrong`): `strongAugmentBatch` of
+   * the stored images (its own crop and flip, RandAugment(2, 10), Cutout), seeded by (seed, epoch, batch
+   * index) like the augmentation, so a resumed run sees the same strong views. Default false.
+   */
+  strongView?: boolean;
   /** Drop an epoch's last batch when it is short (default false). */
   dropLast?: boolean;
   /**
@@ -162,6 +171,7 @@ export function cifarBatches(file: string | CifarArrowFile, options: CifarBatchO
   const seed = (options.seed ?? 0) >>> 0;
   const shuffle = options.shuffle ?? false;
   const augment = options.augment ?? false;
+  const strongView = options.strongView ?? false;
   const syncReads = options.syncReads ?? true;
   const inMemory = options.inMemory ?? false;
   const start = options.start ?? { epoch: 0, index: 0 };
@@ -199,6 +209,8 @@ export function cifarBatches(file: string | CifarArrowFile, options: CifarBatchO
           coarse[i] = f.coarse[r];
           indices[i] = f.indices[r];
         }
+        // the strong view starts from the stored images, before the weak view's crop and flip
+        const imagesStrong = strongView ? strongAugmentBatch(images, size, [seed, p.epoch, p.index]) : undefined;
         if (augment) augmentBatch(images, size, [seed, p.epoch, p.index], scratch);
         let holds = 1; // the delivery hold, released when next() returns
         const releaseOne = () => {
@@ -214,6 +226,7 @@ export function cifarBatches(file: string | CifarArrowFile, options: CifarBatchO
           step: p.step,
           size,
           images,
+          ...(imagesStrong === undefined ? {} : { imagesStrong }),
           fine,
           coarse,
           indices,

@@ -46,7 +46,8 @@ function checkWeight(value: unknown, name: string): number {
  * Numerics: float64; log p_g and log(1 - p_g) are both log-sum-exps (1 - p_g is never formed by a
  * subtraction), and NCKD uses the same stable scaled-KL row as {@link kdLossPerRow} over the
  * non-target classes (the code's `- 1000 * gt_mask` trick excludes the target class the same way,
- * up to e^-1000). C = 2 leaves one non-target class: NCKD = 0.
+ * up to e^-1000). C = 2 leaves one non-target class: NCKD = 0. Both terms are clamped at 0 (a KL is
+ * non-negative; rounding can give -1e-31 on nearly agreeing rows).
  */
 export function dkdLossPerRow(student: Logits, teacher: Logits, labels: ArrayLike<number>, classes: number, options: DkdLossOptions = {}): Float64Array {
   const rows = checkPair('student', student, 'teacher', teacher, classes);
@@ -78,7 +79,9 @@ export function dkdLossPerRow(student: Logits, teacher: Logits, labels: ArrayLik
       k++;
     }
     const tckd = T * T * binaryKl(t, s, g, classes, T);
-    const nckd = scaledKlRow(tn, sn, et, es, classes - 1, T);
+    // a KL is >= 0; the scaled-KL row can round to -1e-31 on rows that nearly agree (found by atkd verify)
+    const nckdRaw = scaledKlRow(tn, sn, et, es, classes - 1, T);
+    const nckd = nckdRaw > 0 ? nckdRaw : 0;
     if (temperaturesOut !== undefined) temperaturesOut[b] = T;
     if (tckdOut !== undefined) tckdOut[b] = tckd;
     if (nckdOut !== undefined) nckdOut[b] = nckd;

@@ -6,7 +6,7 @@
  * pipeline made (the student's optimizer state included, unless the caller passed its own trainer).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { withPosition } from '@atkd/columns';
+import { IMAGE_STRONG, withImageColumn, withPosition } from '@atkd/columns';
 import { toRecordBatch, type CifarBatch } from '@atkd/data';
 import { softTargets as softTargetsStage, type SoftTargetsStageOptions } from '@atkd/soft-targets';
 import { StudentTrainer, studentUpdate, type StepMetrics, type StudentOptions } from '@atkd/student';
@@ -97,7 +97,9 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
       step = position.step + 1;
       epoch = position.epoch;
       queue.push(item, position.step);
-      const batch = isCifarBatch(item) ? toRecordBatch(item) : item;
+      let batch = isCifarBatch(item) ? toRecordBatch(item) : item;
+      // MLKD's strong view travels as a column (cifarBatches with strongView: true)
+      if (isCifarBatch(item) && item.imagesStrong !== undefined) batch = withImageColumn(batch, IMAGE_STRONG, item.imagesStrong);
       return withPosition(batch, position);
     });
 

@@ -20,6 +20,10 @@ export interface StepRecord {
   t_mean?: number;
   t_max?: number;
   rho?: number;
+  /** The distillation loss's named terms (e.g. DKD's `tckd`, `nckd`; MLKD's `kdWeak`, `cc`, ...). */
+  terms?: Record<string, number>;
+  /** Rows of the step outside the convergence radius at the temperature used. */
+  outside?: number;
   acc: number;
   img_s: number;
 }
@@ -39,6 +43,10 @@ export interface EpochRecord {
   t_min?: number;
   t_mean?: number;
   t_max?: number;
+  /** Means over the epoch's rows of the distillation loss's named terms (distill with a loss that has terms). */
+  train_terms?: Record<string, number>;
+  /** Share of the epoch's rows outside the convergence radius (some |t'| / T > sqrt(3) - 1) at the temperature used. */
+  outside_radius?: number;
   /** Histogram of every sample's temperature in this epoch: bin edges (counts.length + 1) and counts. */
   t_hist?: { edges: number[]; counts: number[] };
   test_top1: number;
@@ -62,6 +70,10 @@ export interface EpochAccumulator {
   tMax: number;
   tSum: number;
   seconds: number;
+  /** Size-weighted sums of the loss's terms. */
+  terms?: Record<string, number>;
+  /** Rows outside the convergence radius. */
+  outside?: number;
 }
 
 export function newEpochAccumulator(): EpochAccumulator {
@@ -82,6 +94,11 @@ export function accumulate(acc: EpochAccumulator, rec: StepRecord, seconds: numb
     acc.tSum += rec.t_mean * rec.size;
   }
   acc.seconds += seconds;
+  if (rec.terms !== undefined) {
+    const sums = (acc.terms ??= {});
+    for (const [k, v] of Object.entries(rec.terms)) sums[k] = (sums[k] ?? 0) + v * rec.size;
+  }
+  if (rec.outside !== undefined) acc.outside = (acc.outside ?? 0) + rec.outside;
 }
 
 /** A histogram of `values` over `bins` equal bins from their min to their max. */

@@ -18,7 +18,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { withPosition } from '@atkd/columns';
 import { cifarBatches, epochLength, toRecordBatch, type CifarArrowFile, type CifarBatch } from '@atkd/data';
 import { distill } from '@atkd/pipeline';
-import { StudentTrainer, evaluateFile, type EvalResult, type SgdOptions } from '@atkd/student';
+import { StudentTrainer, evaluateFile, type DistillationLoss, type EvalResult, type SgdOptions } from '@atkd/student';
 import { isLearnable, type TemperatureStrategy } from '@atkd/temperature';
 import { Observable, take, takeWhile } from 'rxjs';
 import { CHECKPOINTS, CheckpointError, copyWeights, findCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointName, type CheckpointState } from './checkpoint.js';
@@ -80,6 +80,14 @@ export interface RunOptions extends RunSpec {
   teacher?: tf.LayersModel;
   /** The temperature strategy instance (distill; the caller's; a learnable one is trained and checkpointed). */
   strategy?: TemperatureStrategy;
+  /** The distillation loss (distill; `@atkd/student` `getLoss`: kd, dkd, mlkd; default kd). MLKD's strong view is added to the batches. */
+  loss?: DistillationLoss;
+  /**
+   * Images to network input for the student, the teacher and the evaluations (default `toNormalizedNHWC`
+   * of `@atkd/data`; `normalizerFor('repdistiller')` for a teacher trained with RepDistiller, mdistiller or
+   * the authors' code).
+   */
+  normalize?: (images: Uint8Array, out?: Float32Array) => Float32Array;
   /** The directory that holds `checkpoints/` (a run directory). */
   dir: string;
   /** Continue from `dir`'s `latest` checkpoint. */
@@ -150,8 +158,8 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
   try {
     const source = o.trainName;
     const made: Trainer = distilling
-      ? new StudentTrainer<'distill'>(student, { ...o.sgd, gamma: o.gamma, beta: o.beta, strategy, source })
-      : new StudentTrainer<'ce'>(student, { ...o.sgd, mode: 'ce', source });
+      ? new StudentTrainer<'distill'>(student, { ...o.sgd, gamma: o.gamma, beta: o.beta, strategy, source, ...(o.loss === undefined ? {} : { loss: o.loss }), ...(o.normalize === undefined ? {} : { normalize: o.normalize }) })
+      : new StudentTrainer<'ce'>(student, { ...o.sgd, mode: 'ce', source, ...(o.normalize === undefined ? {} : { normalize: o.normalize }) });
     trainer = made;
 
     // ---- state (fresh or from `latest`)
@@ -175,10 +183,11 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
       emit({ type: 'resumed', dir, state });
     }
 
-    const plan = { batchSize: o.batchSize, shuffle: true, augment: o.augment, seed: o.seed, ...(o.stepsPerEpoch === null ? {} : { maxBatchesPerEpoch: o.stepsPerEpoch }) };
+    const strongView = distilling && o.loss?.needsStrongView === true;
+    const plan = { batchSize: o.batchSize, shuffle: true, augment: o.augment, seed: o.seed, ...(strongView ? { strongView } : {}), ...(o.stepsPerEpoch === null ? {} : { maxBatchesPerEpoch: o.stepsPerEpoch }) };
     const perEpoch = epochLength(o.train.numRows, plan);
     if (perEpoch === 0) throw new Error(`training data ${o.trainName ?? '(runEpochs train)'} has no rows`);
-    const evalOptions = { batchSize: o.evalBatchSize, ...(o.testLimit === null ? {} : { maxRows: o.testLimit }) };
+    const evalOptions = { batchSize: o.evalBatchSize, ...(o.testLimit === null ? {} : { maxRows: o.testLimit }), ...(o.normalize === undefined ? {} : { normalize: o.normalize }) };
     const evaluate = async (model: tf.LayersModel, of: 'teacher' | 'student', epoch: number | null): Promise<EvalResult | null> => {
       const total = epochLength(o.test.numRows, evalOptions);
       emit({ type: 'eval-start', of, epoch, total });
@@ -234,11 +243,14 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
         if (distilling) {
           // the pipeline of @atkd/pipeline over this segment's batches; the trainer (and its optimizer
           // state) and the strategy instance outlive the segment
-          const steps = distill({ source: batches, teacher: o.teacher as tf.LayersModel, strategy: strategy as TemperatureStrategy, student: made as StudentTrainer });
+          const teacher = o.normalize === undefined ? (o.teacher as tf.LayersModel) : { model: o.teacher as tf.LayersModel, normalize: o.normalize };
+          const steps = distill({ source: batches, teacher, strategy: strategy as TemperatureStrategy, student: made as StudentTrainer });
           await drain(steps, (m) => {
             const rec: StepRecord = {
               type: 'step', epoch, index: state.next.index, step: m.step, size: m.size, lr: m.lr, loss: m.loss.total, ce: m.loss.ce, kd: m.loss.kd,
               t_min: m.temperature.min, t_mean: m.temperature.mean, t_max: m.temperature.max, rho: m.rho, acc: m.accuracy, img_s: (m.size * 1000) / m.wallMs,
+              ...(Object.keys(m.terms).length > 0 ? { terms: m.terms } : {}),
+              outside: m.outsideRadius,
             };
             book(rec, m.wallMs / 1000, m.temperatures);
           });
@@ -277,6 +289,8 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
         rec.t_mean = acc.tSum / acc.images;
         rec.t_max = acc.tMax;
         if (epochTemps.length > 0) rec.t_hist = histogram(epochTemps);
+        if (acc.terms !== undefined) rec.train_terms = Object.fromEntries(Object.entries(acc.terms).map(([k, v]) => [k, v / acc.images]));
+        if (acc.outside !== undefined) rec.outside_radius = acc.outside / acc.images;
       }
       state.next = { epoch: epoch + 1, index: 0 };
       state.epochAcc = null;

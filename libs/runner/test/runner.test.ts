@@ -8,8 +8,9 @@ import { initBackend } from '@atkd/backend';
 import { CifarArrowFile, sampleDataDir } from '@atkd/data';
 import { createModel } from '@atkd/models';
 import { getStrategy } from '@atkd/temperature';
+import { getLoss } from '@atkd/student';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEpochs, type RunEvent, type RunOptions, type StepRecord } from '../src/index.js';
+import { runEpochs, type EpochRecord, type RunEvent, type RunOptions, type StepRecord } from '../src/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'atkd-runner-'));
 let train: CifarArrowFile;
@@ -95,6 +96,33 @@ describe('runEpochs', () => {
     expect(got.steps.map(strip)).toEqual(ref.steps.map(strip));
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('distill with DKD and MLKD: the epoch records carry the loss terms and the share of rows outside the radius; MLKD resumes bit-identical (seeded strong view)', async () => {
+    const before = tf.memory().numTensors;
+    /** One epoch of two steps with a loss and a strategy (fresh instances); its epoch records. */
+    const extra = (loss: string, strategy: string): Partial<RunOptions> => ({ loss: getLoss(loss), strategy: getStrategy(strategy, strategy === 'static' ? { temperature: 4 } : {}), epochs: 1, stepsPerEpoch: 2 });
+    const epochRecords = async (dir: string, loss: string, strategy: string): Promise<EpochRecord[]> => {
+      const recs: EpochRecord[] = [];
+      await runEpochs({ ...options(dir, 'distill', extra(loss, strategy)), onEvent: (e: RunEvent) => void (e.type === 'epoch' && recs.push(e.record)) });
+      return recs;
+    };
+    // DKD, static T = 4 on raw logits: terms recorded; the share outside the radius is a share
+    const d = await epochRecords(join(work, 'dkd'), 'dkd', 'static');
+    expect(Object.keys(d[0].train_terms ?? {})).toEqual(['tckd', 'nckd', 'warmup']);
+    expect(d[0].train_terms!.warmup).toBeCloseTo(1 / 20, 6);
+    expect(d[0].outside_radius).toBeGreaterThanOrEqual(0);
+    expect(d[0].outside_radius).toBeLessThanOrEqual(1);
+    // MLKD with the paired adaptive temperature: every row inside the radius; the strong view is seeded, so a resume is exact
+    const m = await epochRecords(join(work, 'mlkd'), 'mlkd', 'adaptive');
+    expect(Object.keys(m[0].train_terms ?? {})).toEqual(['kdWeak', 'kdStrong', 'cc', 'bc', 'instanceShare', 'classShare']);
+    expect(m[0].outside_radius).toBe(0);
+    const stop = new AbortController();
+    const cut = join(work, 'mlkd-cut');
+    await runEpochs({ ...options(cut, 'distill', extra('mlkd', 'adaptive')), signal: stop.signal, onEvent: (e) => void (e.type === 'step' && stop.abort()) });
+    await runEpochs({ ...options(cut, 'distill', extra('mlkd', 'adaptive')), resume: true });
+    for (const f of ['weights.bin', 'optimizer.bin']) expect(bytes(cut, f).equals(bytes(join(work, 'mlkd'), f)), `${f} of MLKD after a stop at step 1`).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
 
   it('errors: a distill run without a teacher, a resume without a checkpoint, a checkpoint of another student', async () => {
     await expect(runEpochs({ ...options(join(work, 'x'), 'distill'), teacher: undefined })).rejects.toThrow(/needs a teacher and a strategy/);

@@ -3,14 +3,16 @@
  * Tensors never leave a step: the batch comes in as Arrow columns and the step returns plain numbers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { pearson, softmax, taylorSoftmax, zscore } from '@atkd/math';
+import { CONVERGENCE_RADIUS, pearson, softmax, taylorSoftmax, zscore } from '@atkd/math';
 import { getStrategy, getStrategyDefinition, isLearnable, strategyNames, type FinishedTemperature, type LearnStep, type TemperatureStrategy } from '@atkd/temperature';
 import { toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
 import { readDistillColumns, readImages, readLabels, type DistillColumns } from './batch.js';
-import { crossEntropyPerRowTf, distillLossTf, type DistillLossOptions } from './loss.js';
+import { DEFAULT_BETA, DEFAULT_GAMMA, crossEntropyPerRowTf, type DistillLossOptions } from './loss.js';
 import { SgdMomentum, type SgdOptions } from './sgd.js';
-import { readBatchMetrics, readPosition, type BatchMetrics } from '@atkd/columns';
+import { ColumnError, IMAGE_STRONG, TEACHER_LOGITS_STRONG, hasColumn, readBatchMetrics, readLogits, readPosition, type BatchMetrics } from '@atkd/columns';
+import { getLoss } from './losses/registry.js';
+import type { DistillationLoss, LossInputs } from './losses/types.js';
 
 /**
  * Finishes a provisional temperature column (`atkd.temperature.pending = "student"`) from the student's
@@ -61,6 +63,12 @@ export interface StudentOptions<M extends TrainerMode = 'distill'> extends SgdOp
   finishTemperature?: TemperatureFinisher;
   /** Images to network input (default `toNormalizedNHWC` of `@atkd/data`: CIFAR-100 mean/std, NHWC). */
   normalize?: (images: Uint8Array, out?: Float32Array) => Float32Array;
+  /**
+   * The distillation loss (an instance of the `@atkd/student` loss registry: `kd`, `dkd`, `mlkd`);
+   * default `getLoss('kd')`. A loss with `needsStrongView` (MLKD) reads the batch's `image_strong` and
+   * `teacher_logits_strong` columns and runs the student on both views.
+   */
+  loss?: DistillationLoss;
   /** Overrides whether the loss z-scores the logits (default: the batch's schema metadata, else true). */
   standardize?: boolean;
   /** Where the batches come from, for error messages. */
@@ -95,6 +103,29 @@ export interface StepMetrics {
   learn?: LearnStep;
   /** The per-row (teacher) temperatures this step used, final ones where the student finished them (a copy). */
   temperatures: Float32Array;
+  /** The loss's named terms (`@atkd/student` loss registry: e.g. DKD's `tckd`, `nckd`), before the update. */
+  terms: Record<string, number>;
+  /**
+   * Rows whose scaled teacher logits leave the convergence radius at the temperature used: some
+   * |t'_c| / T_b > sqrt(3) - 1 (t' z-scored when the loss standardizes; 2^-23 relative slack for the float32 column).
+   */
+  outsideRadius: number;
+}
+
+/** Rows of `teacher` (row-major, z-scored first when `standardize`) with some |t'| / T_b beyond the convergence radius. */
+export function countOutsideRadius(teacher: Float32Array, classes: number, temperature: ArrayLike<number>, standardize: boolean, eps: number): number {
+  const z = standardize ? zscore(teacher, classes, eps) : teacher;
+  const limit = CONVERGENCE_RADIUS * (1 + 2 ** -23);
+  let outside = 0;
+  for (let b = 0; b < temperature.length; b++) {
+    let m = 0;
+    for (let c = 0; c < classes; c++) {
+      const v = Math.abs(z[b * classes + c]);
+      if (v > m) m = v;
+    }
+    if (m / temperature[b] > limit) outside++;
+  }
+  return outside;
 }
 
 /** The numbers of one cross-entropy step (`mode: 'ce'`). */
@@ -144,6 +175,7 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
   private readonly options: StudentOptions<M>;
   private readonly vars: tf.Variable[];
   private readonly finisher: TemperatureFinisher;
+  private readonly loss: DistillationLoss;
   private steps = 0;
 
   constructor(model: tf.LayersModel, options: StudentOptions<M> = {}) {
@@ -153,6 +185,7 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
     this.optimizer = new SgdMomentum(options);
     this.vars = trainableVariables(model);
     this.finisher = options.finishTemperature ?? strategyFinisher(options.strategy);
+    this.loss = options.loss ?? getLoss('kd');
     if (this.vars.length === 0) throw new Error('StudentTrainer: the student model has no trainable weights');
   }
 
@@ -236,15 +269,28 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
       throw new Error(`the temperature strategy "${cols.strategy}" is learnable: give the student stage the strategy instance (options.strategy) so that it can update it`);
     }
 
+    const loss = this.loss;
+    const normalize = this.options.normalize ?? toNormalizedNHWC;
+    let strongView: { input: Float32Array; teacher: Float32Array } | undefined;
+    if (loss.needsStrongView) {
+      for (const name of [IMAGE_STRONG, TEACHER_LOGITS_STRONG]) {
+        if (!hasColumn(batch.schema, name)) throw new ColumnError(name, `is missing: loss "${loss.name}" needs the strong view of every batch (distill with strongView, which adds ${IMAGE_STRONG}; the teacher stage adds ${TEACHER_LOGITS_STRONG})`, { source });
+      }
+      strongView = { input: normalize(readImages(batch, source, IMAGE_STRONG)), teacher: readLogits(batch, TEACHER_LOGITS_STRONG, cols.classes, source).values };
+    }
+
     interface Temps { teacher: ArrayLike<number>; student?: ArrayLike<number>; lossScale?: ArrayLike<number> }
-    const kept: { logits?: tf.Tensor; parts?: tf.Tensor; temps: Temps } = { temps: { teacher: cols.temperature } };
+    const kept: { logits?: tf.Tensor; parts?: tf.Tensor; terms?: tf.Tensor; temps: Temps } = { temps: { teacher: cols.temperature } };
     if (cols.studentTemperature !== undefined) {
       const scale = new Float32Array(rows);
       for (let i = 0; i < rows; i++) scale[i] = cols.temperature[i] * cols.studentTemperature[i];
       kept.temps = { teacher: cols.temperature, student: cols.studentTemperature, lossScale: scale };
     }
+    const gamma = this.options.gamma ?? DEFAULT_GAMMA;
+    const beta = this.options.beta ?? DEFAULT_BETA;
     let studentLogits: Float32Array;
     let parts: Float32Array;
+    let termValues: Float32Array = new Float32Array(0);
     try {
       tf.tidy(() => {
         const x = tf.tensor4d(input, [rows, 32, 32, 3]);
@@ -252,39 +298,54 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
         const { value, grads } = tf.variableGrads(() => {
           const logits = this.model.apply(x, { training: true }) as tf.Tensor2D;
           kept.logits = tf.keep(logits);
-          let target: { softTargets: tf.Tensor2D } | { teacherLogits: tf.Tensor2D };
+          let softTargets: tf.Tensor2D | undefined;
           if (cols.pending) {
             const fin = this.finisher(cols, logits.dataSync() as Float32Array);
             for (const [k, v] of Object.entries(fin)) {
               if ((v as ArrayLike<number>).length !== rows) throw new RangeError(`the temperature finisher returned ${(v as ArrayLike<number>).length} ${k} values for ${rows} rows`);
             }
             kept.temps = fin;
-            target = { softTargets: tf.tensor2d(Float32Array.from(softTargetsFor(cols, fin.teacher)), [rows, cols.classes]) };
-          } else if (cols.softTargets !== undefined) {
-            target = { softTargets: tf.tensor2d(cols.softTargets, [rows, cols.classes]) };
-          } else {
-            target = { teacherLogits: tf.tensor2d(cols.teacher, [rows, cols.classes]) };
+            if (loss.usesSoftTargets) softTargets = tf.tensor2d(Float32Array.from(softTargetsFor(cols, fin.teacher)), [rows, cols.classes]);
+          } else if (cols.softTargets !== undefined && loss.usesSoftTargets) {
+            softTargets = tf.tensor2d(cols.softTargets, [rows, cols.classes]);
           }
           const t = kept.temps;
-          const T = tf.tensor1d(Float32Array.from(t.teacher));
-          const loss = distillLossTf(logits, y, target, T, {
-            ...this.options,
-            standardize,
-            eps: cols.eps,
-            studentTemperature: t.student === undefined ? undefined : tf.tensor1d(Float32Array.from(t.student)),
-            lossScale: t.lossScale === undefined ? undefined : tf.tensor1d(Float32Array.from(t.lossScale)),
-          });
-          kept.parts = tf.keep(tf.stack([loss.ce, loss.kd, loss.total]));
-          return loss.total;
+          let strong: LossInputs['strong'];
+          if (strongView !== undefined) {
+            const strongLogits = this.model.apply(tf.tensor4d(strongView.input, [rows, 32, 32, 3]), { training: true }) as tf.Tensor2D;
+            const strongT = this.strongTemperatures(cols, strongView.teacher, strongLogits.dataSync() as Float32Array, epoch);
+            strong = { student: strongLogits, teacher: tf.tensor2d(strongView.teacher, [rows, cols.classes]), temperature: tf.tensor1d(strongT) };
+          }
+          const out = loss.compute(
+            {
+              student: logits,
+              teacher: tf.tensor2d(cols.teacher, [rows, cols.classes]),
+              labels: y,
+              temperature: tf.tensor1d(Float32Array.from(t.teacher)),
+              studentTemperature: t.student === undefined ? undefined : tf.tensor1d(Float32Array.from(t.student)),
+              lossScale: t.lossScale === undefined ? undefined : tf.tensor1d(Float32Array.from(t.lossScale)),
+              softTargets,
+              standardize,
+              eps: cols.eps,
+              epoch,
+              strong,
+            },
+            { gamma, beta },
+          );
+          kept.parts = tf.keep(tf.stack([out.ce, out.kd, out.total]));
+          if (loss.termNames.length > 0) kept.terms = tf.keep(tf.stack(loss.termNames.map((n) => out.terms[n])));
+          return out.total;
         }, this.vars);
         this.optimizer.apply(this.vars, grads, lr);
         value.dispose();
       });
       studentLogits = kept.logits!.dataSync() as Float32Array;
       parts = kept.parts!.dataSync() as Float32Array;
+      if (kept.terms !== undefined) termValues = kept.terms.dataSync() as Float32Array;
     } finally {
       kept.logits?.dispose();
       kept.parts?.dispose();
+      kept.terms?.dispose();
     }
     const temperatureUsed = kept.temps.teacher;
     const learn = learnable?.learn(cols.teacher, studentLogits, cols.classes, { epoch: epoch + 1, learningRate: lr });
@@ -312,7 +373,25 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
       stages: readBatchMetrics(batch),
       ...(learn === undefined ? {} : { learn }),
       temperatures: Float32Array.from(temperatureUsed),
+      terms: Object.fromEntries(loss.termNames.map((n, i) => [n, termValues[i]])),
+      outsideRadius: countOutsideRadius(cols.teacher, C, temperatureUsed, standardize, cols.eps),
     };
+  }
+
+  /**
+   * The strong view's temperatures (MLKD): the strategy (the instance given, else the one the batch names)
+   * applied to the strong view's teacher and student logits: final for strategies that need the student.
+   */
+  private strongTemperatures(cols: DistillColumns, teacher: Float32Array, student: Float32Array, epoch: number): Float32Array {
+    let s = this.options.strategy;
+    if (s === undefined) {
+      if (cols.strategy === undefined) throw new Error('the strong view needs its own temperatures, but the batch does not name its strategy (schema metadata atkd.temperature.strategy) and no strategy instance was given');
+      if (!strategyNames().includes(cols.strategy)) throw new Error(`the temperature strategy "${cols.strategy}" is not registered in @atkd/temperature`);
+      s = getStrategy(cols.strategy, cols.strategyOptions);
+    }
+    const T = s.compute(teacher, cols.classes, student, { epoch: epoch + 1 });
+    if (T.length !== cols.rows) throw new RangeError(`strategy "${s.name}" returned ${T.length} strong-view temperatures for ${cols.rows} rows`);
+    return T;
   }
 
   /** Frees the optimizer state (the model is left alone). */

@@ -4,7 +4,7 @@
  * `teacher_logits` column (FixedSizeList<Float32>[classes]). No tensor outlives a call.
  */
 import * as tf from '@tensorflow/tfjs';
-import { TEACHER_LOGITS, readImages, withLogitsColumn } from '@atkd/columns';
+import { IMAGE_STRONG, TEACHER_LOGITS, TEACHER_LOGITS_STRONG, hasColumn, readImages, withLogitsColumn } from '@atkd/columns';
 import { IMAGE_BYTES, IMAGE_SIZE, CHANNELS, toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
 
@@ -73,8 +73,18 @@ export function predictLogits(model: tf.LayersModel, images: Uint8Array, options
 /** The `image` column of a batch as one Uint8Array view (the `@atkd/columns` reader; errors name the column). */
 export const imageBytes = readImages;
 
-/** `batch` with the teacher's logits added as the `teacher_logits` column (every other column passed through). */
+/**
+ * `batch` with the teacher's logits added as the `teacher_logits` column (every other column passed
+ * through); when the batch has MLKD's strong view (`image_strong`), also the teacher's logits on it as
+ * `teacher_logits_strong`.
+ */
 export function addTeacherLogits(model: tf.LayersModel, batch: RecordBatch, options: TeacherOptions = {}): RecordBatch {
+  const classes = modelClasses(model);
   const logits = predictLogits(model, imageBytes(batch, options.source), options);
-  return withLogitsColumn(batch, TEACHER_LOGITS, logits, modelClasses(model));
+  let out = withLogitsColumn(batch, TEACHER_LOGITS, logits, classes);
+  if (hasColumn(batch.schema, IMAGE_STRONG)) {
+    const strong = predictLogits(model, readImages(batch, options.source, IMAGE_STRONG), options);
+    out = withLogitsColumn(out, TEACHER_LOGITS_STRONG, strong, classes);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { ColumnError, TEACHER_LOGITS, withLogitsColumn } from '@atkd/columns';
+import { ColumnError, IMAGE_STRONG, TEACHER_LOGITS, hasColumn, withLogitsColumn } from '@atkd/columns';
 import type { RecordBatch } from 'apache-arrow';
 import { defer, map, type OperatorFunction } from 'rxjs';
 import type { LogitsCache } from './cache.js';
@@ -42,6 +42,9 @@ export function teacherLogits(model: tf.LayersModel | null, options: TeacherLogi
             const md = batch.schema.metadata;
             cache.verify({ sourceSha256: md.get('source_sha256'), split: md.get('split') });
             checkedData = true;
+          }
+          if (hasColumn(batch.schema, IMAGE_STRONG)) {
+            throw new ColumnError(IMAGE_STRONG, 'is present but a logits cache holds the logits of the stored images only; run the teacher model for the strong view (no --cache)', { source: options.source });
           }
           return withLogitsColumn(batch, TEACHER_LOGITS, cache.lookup(indexColumn(batch, options.source)), cache.classes);
         }),

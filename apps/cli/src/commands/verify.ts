@@ -1,5 +1,5 @@
 /**
- * `atkd verify`: the five properties of the math of adaptive-temperature KD, checked with fast-check
+ * `atkd verify`: the six properties of the math of adaptive-temperature KD (and DKD), checked with fast-check
  * (`fc.check`) over `@atkd/math`'s public API, with a chosen number of runs and seed, and a report.
  * The claims (and their derivations) are those of libs/math/README.md; the same properties run as
  * tests in libs/math/test. Here they are a product feature: run them at any scale, any seed.
@@ -9,11 +9,13 @@
  *   3 correlation  |T^2 KL - (C-1)(1-rho)/C| <= K/T for T >= 2M, K = 2e M (C-1)(1-rho)/C; rho = 1 gives loss 0
  *   4 invariance   standardized loss and temperature unchanged by z -> a z + b (a > 0) on either row and by one class permutation of both; KL >= 0
  *   5 reference    agreement with a plain float64 reference written here (z-score, temperature, KD loss)
+ *   6 dkd          DKD's terms are >= 0, 0 for identical rows, decompose KD (T^2 KL = TCKD + (1 - p_g) NCKD, each T^2), and keep the invariances
  */
 import fc from 'fast-check';
 import {
   CONVERGENCE_RADIUS,
   correlationLimit,
+  dkdLossPerRow,
   kdLossPerRow,
   maxLogitTemperature,
   pearson,
@@ -269,6 +271,40 @@ export const PROPERTIES: readonly PropertyDef[] = [
           const ref = referenceRow(teacher.subarray(b * C, (b + 1) * C), student.subarray(b * C, (b + 1) * C), 1e-7, paired);
           if (Math.abs(temps[b] - ref.T) > 1e-9 * Math.max(1, ref.T)) fail(`row ${b}: T ${temps[b]} vs reference ${ref.T}`);
           if (Math.abs(loss[b] - ref.loss) > 1e-9 * Math.max(1, Math.abs(ref.loss))) fail(`row ${b}: loss ${loss[b]} vs reference ${ref.loss}`);
+        }
+      }),
+  },
+  {
+    name: 'dkd',
+    claim: 'DKD (dkdLossPerRow): T^2 TCKD, T^2 NCKD >= 0; 0 for identical rows; T^2 KL = T^2 TCKD + (1 - p_g) T^2 NCKD (1e-7 rel.); unchanged (1e-6) by z -> a z + b and a class permutation of both rows and the label',
+    property: () =>
+      fc.property(pairArb(), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.double({ min: 0.1, max: 10, noNaN: true }), fc.double({ min: -10, max: 10, noNaN: true }), ({ rows, classes: C, teacher, student }, labelSeed, a, b0) => {
+        const labels = Array.from({ length: rows }, (_, b) => (labelSeed + 7919 * b) % C);
+        for (const temperature of ['adaptive', 'adaptive-teacher', 4] as const) {
+          const temps = new Float64Array(rows);
+          const tckd = new Float64Array(rows);
+          const nckd = new Float64Array(rows);
+          dkdLossPerRow(student, teacher, labels, C, { temperature, temperaturesOut: temps, tckdOut: tckd, nckdOut: nckd, eps: 0 });
+          const same = dkdLossPerRow(teacher, teacher, labels, C, { temperature });
+          const kd = kdLossPerRow(student, teacher, C, { temperature, eps: 0 });
+          const p = softmax(zscore(teacher, C, 0), C, temps);
+          const s2 = student.map((v) => a * v + b0);
+          const t2 = teacher.map((v) => a * v - b0);
+          const moved = dkdLossPerRow(s2, t2, labels, C, { temperature, eps: 0 });
+          const shift = (labelSeed % (C - 1)) + 1;
+          const permute = (x: Float64Array) => x.map((_, i) => x[Math.floor(i / C) * C + ((i % C) + C - shift) % C]);
+          const permuted = dkdLossPerRow(permute(student), permute(teacher), labels.map((g) => (g + shift) % C), C, { temperature, eps: 0 });
+          for (let b = 0; b < rows; b++) {
+            const label = `row ${b} (${String(temperature)})`;
+            if (!(tckd[b] >= 0 && nckd[b] >= 0)) fail(`${label}: T^2 TCKD ${tckd[b]}, T^2 NCKD ${nckd[b]}`);
+            if (same[b] !== 0) fail(`${label}: identical rows give ${same[b]}`);
+            if (spreadAtNoise(teacher, C, b) || spreadAtNoise(student, C, b) || spreadAtNoise(t2, C, b) || spreadAtNoise(s2, C, b)) continue;
+            const rhs = tckd[b] + (1 - p[b * C + labels[b]]) * nckd[b];
+            if (Math.abs(kd[b] - rhs) > 1e-7 * Math.max(1, kd[b]) + 1e-10 * (1 + temps[b] ** 2)) fail(`${label}: T^2 KL ${kd[b]} vs T^2 TCKD + (1 - p_g) T^2 NCKD ${rhs}`);
+            const base = tckd[b] + 8 * nckd[b];
+            if (Math.abs(moved[b] - base) > 1e-6 * Math.max(1, base)) fail(`${label}: affine ${moved[b]} vs ${base}`);
+            if (Math.abs(permuted[b] - base) > 1e-6 * Math.max(1, base)) fail(`${label}: permutation ${permuted[b]} vs ${base}`);
+          }
         }
       }),
   },

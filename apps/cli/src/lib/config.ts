@@ -11,6 +11,8 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MODEL_NAMES } from '@atkd/models';
 import { getStrategyDefinition, strategyNames } from '@atkd/temperature';
+import { getLossDefinition, lossNames } from '@atkd/student';
+import { INPUT_NORMALIZATION_NAMES } from '@atkd/data';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@atkd/backend';
 import { kebab, type FlagSpec, type ParsedArgs } from '../args.js';
 
@@ -44,6 +46,12 @@ export interface RunConfig {
   strategy: string | null;
   /** Options of the strategy (validated by the strategy). */
   strategyOptions: Record<string, number | boolean>;
+  /** Distillation loss (distill): a name of the `@atkd/student` loss registry (`kd`, `dkd`, `mlkd`). */
+  loss: string | null;
+  /** Options of the loss (validated by the loss), e.g. DKD's alpha, beta, warmup. */
+  lossOptions: Record<string, number | boolean>;
+  /** Input normalisation of the images (`@atkd/data`): `cifar100` (atkd's) or `repdistiller` (RepDistiller / mdistiller / the authors' code). */
+  normalization: string;
   /** Weight of the cross-entropy term. */
   gamma: number;
   /** Weight of the KD term. */
@@ -94,17 +102,59 @@ export const METHOD_PRESETS: Readonly<Record<string, { description: string; valu
   },
   atkd: {
     description: "adaptive temperature (Matsuyama et al. 2025) as in the authors' code: paired max-logit T over teacher and student z-scores, gamma 0.1, beta 9",
-    values: { strategy: 'adaptive', strategyOptions: {}, gamma: 0.1, beta: 9 },
+    values: { strategy: 'adaptive', strategyOptions: {}, loss: 'kd', lossOptions: {}, gamma: 0.1, beta: 9 },
   },
   'atkd-paired': {
     description: 'a synonym of atkd (paired max-logit T), gamma 0.1, beta 9',
-    values: { strategy: 'adaptive-paired', strategyOptions: {}, gamma: 0.1, beta: 9 },
+    values: { strategy: 'adaptive-paired', strategyOptions: {}, loss: 'kd', lossOptions: {}, gamma: 0.1, beta: 9 },
   },
   'atkd-teacher': {
     description: "adaptive temperature of the paper's abstract: teacher-only max-logit T on z-scored logits, gamma 0.1, beta 9",
-    values: { strategy: 'adaptive-teacher', strategyOptions: {}, gamma: 0.1, beta: 9 },
+    values: { strategy: 'adaptive-teacher', strategyOptions: {}, loss: 'kd', lossOptions: {}, gamma: 0.1, beta: 9 },
+  },
+  'ctkd-ls': {
+    description: 'CTKD with logit standardization (the authors\' CTKD + --logit_stand; Sun et al. 2024 "CTKD+Ours"): learnable T on z-scored logits, CE 0.1 + KD 9',
+    values: { strategy: 'ctkd', strategyOptions: { standardize: true, kdWeight: 9 }, loss: 'kd', lossOptions: {}, gamma: 0.1, beta: 9 },
+  },
+  dkd: {
+    description: 'DKD (Zhao et al. 2022; mdistiller CFG.DKD): static T 4 on raw logits, alpha 1, beta 8 (per teacher/student pair as mdistiller\'s configs), warm-up 20 epochs, CE 1 + KD 1',
+    values: { strategy: 'static', strategyOptions: { temperature: 4 }, loss: 'dkd', lossOptions: { alpha: 1, beta: 8, warmup: 20 }, gamma: 1, beta: 1 },
+  },
+  'dkd-ls': {
+    description: 'DKD with logit standardization (Sun et al. 2024: --logit-stand --base-temp 2 --kd-weight 9): z-scored logits, T 2, alpha 1, beta 8 (per pair), warm-up 20, CE 1 + KD 9',
+    values: { strategy: 'logit-standardization', strategyOptions: { temperature: 2 }, loss: 'dkd', lossOptions: { alpha: 1, beta: 8, warmup: 20 }, gamma: 1, beta: 9 },
+  },
+  'dkd-atkd': {
+    description: "DKD with the adaptive temperature (the authors' --distill dkd --logit_stand --mlogit_temp): paired max-logit T, alpha 1, beta 8 (per pair), warm-up 20, CE 1 + KD 9",
+    values: { strategy: 'adaptive', strategyOptions: {}, loss: 'dkd', lossOptions: { alpha: 1, beta: 8, warmup: 20 }, gamma: 1, beta: 9 },
+  },
+  mlkd: {
+    description: 'MLKD (Jin et al. 2023): weak + strong (RandAugment(2, 10) + Cutout) views, instance/batch/class levels over T 4, 3, 5, 2, 6 on raw logits, CE (both views) 1 + KD 1',
+    values: { strategy: 'static', strategyOptions: { temperature: 4 }, loss: 'mlkd', lossOptions: {}, gamma: 1, beta: 1 },
+  },
+  'mlkd-ls': {
+    description: 'MLKD with logit standardization (Sun et al. 2024: --logit-stand --base-temp 2 --kd-weight 9): z-scored logits, base T 2, CE 0.1 + KD 9',
+    values: { strategy: 'logit-standardization', strategyOptions: { temperature: 2 }, loss: 'mlkd', lossOptions: {}, gamma: 0.1, beta: 9 },
+  },
+  'mlkd-atkd': {
+    description: "MLKD with the adaptive temperature (the authors' --distill mlkd --logit_stand --mlogit_temp): the paired max-logit T replaces T 4, CE 0.1 + KD 9",
+    values: { strategy: 'adaptive', strategyOptions: {}, loss: 'mlkd', lossOptions: {}, gamma: 0.1, beta: 9 },
   },
 };
+
+/**
+ * mdistiller's DKD beta per teacher/student pair (`configs/cifar100/dkd/*.yaml`; 8 for every other pair,
+ * `CFG.DKD.BETA`), keyed `teacher/student` by zoo name. Applied by the DKD method presets when the
+ * teacher's architecture is known (`teacherModel`) and the user did not set `lossOptions.beta`.
+ */
+export const DKD_BETA_BY_PAIR: Readonly<Record<string, number>> = Object.freeze({
+  'resnet56/resnet20': 2,
+  'resnet110/resnet32': 2,
+  'vgg13/vgg8': 6,
+  'vgg13/MobileNetV2': 6,
+  'wrn_40_2/wrn_16_2': 6,
+  'wrn_40_2/wrn_40_1': 6,
+});
 
 /** Students the authors train with lr 0.01 instead of 0.05. */
 export const LOW_LR_STUDENTS: readonly string[] = ['MobileNetV2', 'ShuffleV1', 'ShuffleV2'];
@@ -136,7 +186,7 @@ export function presetNames(): string[] {
   return [...Object.keys(METHOD_PRESETS), ...Object.keys(SCHEDULE_PRESETS)];
 }
 
-type Kind = 'int' | 'number' | 'bool' | 'string' | 'model' | 'strategy' | 'method' | 'ints' | 'presets' | 'options' | 'backend';
+type Kind = 'int' | 'number' | 'bool' | 'string' | 'model' | 'strategy' | 'loss' | 'normalization' | 'method' | 'ints' | 'presets' | 'options' | 'backend';
 
 /** A configuration key: its type, its allowed range, and the commands that take it. */
 interface KeySpec {
@@ -166,6 +216,9 @@ export const KEYS: Readonly<Record<string, KeySpec>> = {
   test: { kind: 'string', commands: BOTH, description: 'test data (.arrow), evaluated after every epoch', placeholder: 'FILE' },
   strategy: { kind: 'strategy', commands: DISTILL, description: 'temperature strategy (overrides the method preset)', placeholder: 'NAME' },
   strategyOptions: { kind: 'options', commands: DISTILL, description: 'strategy options, e.g. temperature=4,standardize=false', placeholder: 'K=V,...' },
+  loss: { kind: 'loss', commands: DISTILL, description: `distillation loss: ${lossNames().join(', ')} (overrides the method preset)`, placeholder: 'NAME' },
+  lossOptions: { kind: 'options', commands: DISTILL, description: 'loss options, e.g. alpha=1,beta=8,warmup=20 (dkd)', placeholder: 'K=V,...' },
+  normalization: { kind: 'normalization', commands: BOTH, description: `input normalisation: ${INPUT_NORMALIZATION_NAMES.join(', ')} (repdistiller: the constants of RepDistiller, mdistiller and the authors' code, for teachers trained there)`, placeholder: 'NAME' },
   gamma: { kind: 'number', commands: DISTILL, min: 0, max: 1000, description: 'weight of the cross-entropy term', placeholder: 'X' },
   beta: { kind: 'number', commands: DISTILL, min: 0, max: 1000, description: 'weight of the KD term', placeholder: 'X' },
   epochs: { kind: 'int', commands: BOTH, min: 1, max: 100000, description: 'epochs', placeholder: 'N' },
@@ -273,6 +326,16 @@ function parseValue(key: string, raw: unknown, where: string): unknown {
     case 'strategy':
       if (typeof raw !== 'string' || !strategyNames().includes(raw)) {
         throw new ConfigError(`${where}: unknown temperature strategy ${JSON.stringify(raw)} (known: ${strategyNames().join(', ')})`);
+      }
+      return raw;
+    case 'loss':
+      if (typeof raw !== 'string' || !lossNames().includes(raw)) {
+        throw new ConfigError(`${where}: unknown distillation loss ${JSON.stringify(raw)} (known: ${lossNames().join(', ')})`);
+      }
+      return raw;
+    case 'normalization':
+      if (typeof raw !== 'string' || !(INPUT_NORMALIZATION_NAMES as readonly string[]).includes(raw)) {
+        throw new ConfigError(`${where}: unknown input normalization ${JSON.stringify(raw)} (known: ${INPUT_NORMALIZATION_NAMES.join(', ')})`);
       }
       return raw;
     case 'method':
@@ -404,6 +467,9 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     test: input.defaults.test,
     strategy: null,
     strategyOptions: {},
+    loss: command === 'distill' ? 'kd' : null,
+    lossOptions: {},
+    normalization: 'cifar100',
     gamma: command === 'distill' ? 0.1 : 1,
     beta: command === 'distill' ? 9 : 0,
     epochs: 8,
@@ -438,6 +504,12 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   if (user.teacher !== undefined && user.teacher !== input.defaults.teacher && user.teacherModel === undefined) config.teacherModel = null;
   if (user.strategy !== undefined && user.strategyOptions === undefined && user.strategy !== config.strategy) config.strategyOptions = {};
   if (user.strategy !== undefined) config.strategy = user.strategy;
+  if (user.loss !== undefined && user.lossOptions === undefined && user.loss !== ((method !== null ? METHOD_PRESETS[method].values.loss : undefined) ?? 'kd')) config.lossOptions = {};
+  // mdistiller's per-pair DKD beta, unless the user set it
+  if (config.loss === 'dkd' && method !== null && METHOD_PRESETS[method].values.loss === 'dkd' && user.lossOptions?.beta === undefined) {
+    const pair = DKD_BETA_BY_PAIR[`${config.teacherModel ?? ''}/${config.student}`];
+    if (pair !== undefined) config.lossOptions = { ...config.lossOptions, beta: pair };
+  }
 
   // Cross-key checks.
   const where = (key: string): string => (key in flagLayer ? `flag --${flagOf(key)}` : key in fileLayer ? `key "${key}" in ${input.file}` : `${key} (from preset ${config.presets.join(',')})`);
@@ -457,6 +529,11 @@ export function resolveConfig(input: ResolveInput): RunConfig {
       getStrategyDefinition(config.strategy).create(config.strategyOptions);
     } catch (error) {
       throw new ConfigError(`${where('strategyOptions')}: ${(error as Error).message}`);
+    }
+    try {
+      getLossDefinition(config.loss ?? 'kd').create(config.lossOptions);
+    } catch (error) {
+      throw new ConfigError(`${where('lossOptions')}: ${(error as Error).message}`);
     }
   }
   return config;

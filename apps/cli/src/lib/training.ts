@@ -11,6 +11,8 @@ import { initBackend, type BackendChoice, type BackendInfo } from '@atkd/backend
 import { runEpochs, type EpochRecord, type RunEvent } from '@atkd/runner';
 import { loadTeacher, modelClasses } from '@atkd/teacher';
 import { getStrategy } from '@atkd/temperature';
+import { getLoss } from '@atkd/student';
+import { normalizerFor } from '@atkd/data';
 import { ConfigError, RESUMABLE_KEYS, type RunConfig } from './config.js';
 import { openDataFile } from './batches.js';
 import { StepProgress } from './progress.js';
@@ -178,7 +180,8 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
       train: trainFile,
       test: testFile,
       trainName: config.train,
-      ...(teacher === null ? {} : { teacher, strategy: getStrategy(config.strategy as string, config.strategyOptions) }),
+      ...(teacher === null ? {} : { teacher, strategy: getStrategy(config.strategy as string, config.strategyOptions), loss: getLoss(config.loss ?? 'kd', config.lossOptions) }),
+      ...(config.normalization === 'cifar100' ? {} : { normalize: normalizerFor(config.normalization) }),
       dir: runDir,
       resume: opts.resume,
       signal: stop.signal,

@@ -37,6 +37,7 @@ export const dkdLossDefinition: LossDefinition = {
     return {
       name: 'dkd',
       options,
+      usesSoftTargets: false,
       needsStrongView: false,
       termNames: ['tckd', 'nckd', 'warmup'],
       compute(inp: LossInputs, { gamma, beta }: LossWeights): LossParts {

@@ -21,6 +21,7 @@ export const kdLossDefinition: LossDefinition = {
     return {
       name: 'kd',
       options,
+      usesSoftTargets: true,
       needsStrongView: false,
       termNames: [],
       compute(x: LossInputs, { gamma, beta }: LossWeights): LossParts {

@@ -59,6 +59,7 @@ export const mlkdLossDefinition: LossDefinition = {
     return {
       name: 'mlkd',
       options,
+      usesSoftTargets: false,
       needsStrongView: true,
       termNames: ['kdWeak', 'kdStrong', 'cc', 'bc', 'instanceShare', 'classShare'],
       compute(inp: LossInputs, { gamma, beta }: LossWeights): LossParts {

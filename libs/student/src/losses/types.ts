@@ -66,6 +66,8 @@ export interface DistillationLoss {
   readonly options: Readonly<Record<string, number | boolean>>;
   /** True when the loss needs the strong view (`inputs.strong`): MLKD. */
   readonly needsStrongView: boolean;
+  /** True when the loss reads `inputs.softTargets` (the `soft_targets` column, exact or Taylor): `kd`. */
+  readonly usesSoftTargets: boolean;
   /** The names of `LossParts.terms`, in order. */
   readonly termNames: readonly string[];
   /** The loss of one batch (inside the caller's gradient scope; intermediate tensors are tidied). */
