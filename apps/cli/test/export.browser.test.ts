@@ -5,7 +5,6 @@
 // image gets a top-5 list; the page requests nothing off localhost. Screenshots go to reports/browser/.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { Readable, Writable } from 'node:stream';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@atkd/backend';
@@ -15,9 +14,8 @@ import { seededModel, writeCheckpoint } from '@atkd/runner';
 import { WEB_MANIFEST, serveDirectory, type StaticServer, type WebManifest } from '@atkd/web';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
 import { ARTIFACTS, chwToRgb, encodePng, isLocal, launchChromium, screenshot, watchedPage } from './browser.js';
-import { atkd } from './run-cli.js';
+import { atkd, atkdInProcess } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'atkd-export-'));
 const N = 8;
@@ -171,27 +169,19 @@ describe.each(['resnet8', 'ShuffleV2'])('atkd export %s', (name) => {
 });
 
 
-/** `atkd ...args` in this process (the bad-input paths stop before any heavy work). */
-async function inProcess(args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const sink = (f: (s: string) => void) => new Writable({ write: (c: Buffer, _e, done) => (f(c.toString()), done()) });
-  const code = await main(args, { stdin: Readable.from([]), stdout: sink(() => undefined), stderr: sink((s) => (stderr += s)) });
-  return { code, stderr };
-}
-
 describe('atkd export: bad input', () => {
   it('names the path or flag: no --to, not a run or model directory, a non-empty target, an unknown --checkpoint', async () => {
     const ck = await studentCheckpoint('resnet8');
-    expect(await inProcess(['export', ck])).toMatchObject({ code: 2, stderr: expect.stringMatching(/give the export directory with --to DIR/) });
+    expect(await atkdInProcess(['export', ck])).toMatchObject({ code: 2, stderr: expect.stringMatching(/give the export directory with --to DIR/) });
     const empty = join(work, 'empty');
     mkdirSync(empty);
-    expect(await inProcess(['export', empty, '--to', join(work, 'x')])).toMatchObject({ code: 1, stderr: expect.stringMatching(/empty is neither a run directory \(no config\.json\) nor a model directory \(no model\.json\)/) });
+    expect(await atkdInProcess(['export', empty, '--to', join(work, 'x')])).toMatchObject({ code: 1, stderr: expect.stringMatching(/empty is neither a run directory \(no config\.json\) nor a model directory \(no model\.json\)/) });
     const full = join(work, 'full');
     mkdirSync(full);
     writeFileSync(join(full, 'notes.txt'), 'keep me');
-    expect(await inProcess(['export', ck, '--to', full])).toMatchObject({ code: 1, stderr: expect.stringMatching(/--to .*full holds files but no earlier export \(atkd-model\.json\)/) });
+    expect(await atkdInProcess(['export', ck, '--to', full])).toMatchObject({ code: 1, stderr: expect.stringMatching(/--to .*full holds files but no earlier export \(atkd-model\.json\)/) });
     expect(readFileSync(join(full, 'notes.txt'), 'utf8')).toBe('keep me');
-    expect(await inProcess(['export', join(work, 'run-resnet8'), '--checkpoint', 'first', '--to', join(work, 'y')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--checkpoint must be best or latest, got "first"/) });
-    expect(await inProcess(['export', '--serve', '--to', empty])).toMatchObject({ code: 1, stderr: expect.stringMatching(/empty is not an export directory/) });
+    expect(await atkdInProcess(['export', join(work, 'run-resnet8'), '--checkpoint', 'first', '--to', join(work, 'y')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--checkpoint must be best or latest, got "first"/) });
+    expect(await atkdInProcess(['export', '--serve', '--to', empty])).toMatchObject({ code: 1, stderr: expect.stringMatching(/empty is not an export directory/) });
   });
 });

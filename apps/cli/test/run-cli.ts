@@ -2,6 +2,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { main } from '../src/main.js';
 
 export const MAIN = resolve(import.meta.dirname, '..', 'dist', 'main.js');
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -16,6 +18,14 @@ export interface CliResult {
 export function atkd(args: string[], options: { env?: Record<string, string> } = {}): CliResult {
   const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: 170_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `atkd ...args` in this process (for paths that stop before any heavy work: bad input). */
+export async function atkdInProcess(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const sink = (f: (s: string) => void) => new Writable({ write: (c: Buffer, _e, done) => (f(c.toString()), done()) });
+  const code = await main(args, { stdin: Readable.from([]), stdout: sink(() => undefined), stderr: sink((s) => (stderr += s)) });
+  return { code, stderr };
 }
 
 /** Runs `atkd ...args` and sends SIGINT once stderr matches `when`. */

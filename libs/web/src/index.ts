@@ -3,3 +3,5 @@ export { WEB_MANIFEST, WEB_MANIFEST_FORMAT, ManifestError, checkManifest, normal
 export { webManifest, webPageFiles, type ExportFile, type ManifestFields } from './export.js';
 export { PAGE_FILES, browserDir, browserFile } from './assets.js';
 export { serveDirectory, type StaticServer } from './serve.js';
+export { REPORT_HTML, reportPage } from './report.js';
+export type { ReportData, ReportPlot, ReportRun } from './report-data.js';

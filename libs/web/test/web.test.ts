@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CIFAR100_MEAN, CIFAR100_STD, toNormalizedNHWC } from '@atkd/data';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PAGE_FILES, WEB_MANIFEST, checkManifest, normalizeRgba, serveDirectory, softmax, topK, webManifest, webPageFiles, type InputSpec } from '../src/index.js';
+import { PAGE_FILES, WEB_MANIFEST, checkManifest, normalizeRgba, reportPage, serveDirectory, softmax, topK, webManifest, webPageFiles, type InputSpec } from '../src/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'atkd-web-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -93,5 +93,19 @@ describe('serveDirectory', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('reportPage', () => {
+  it('is one self-contained page: the data as JSON (safe inside <script>), the renderer inlined, nothing loaded from elsewhere', () => {
+    const run = { dir: '/runs/a', title: 'distill <b>&</b> </script>', config: { note: '</script><script>alert(1)</script>' }, summary: null, plots: [{ name: 'accuracy', spec: { mark: 'line' } }] };
+    const html = reportPage([run], new Date(0));
+    expect(html).toContain('<title>atkd report: distill &lt;b&gt;&amp;&lt;/b&gt; &lt;/script&gt;</title>');
+    expect(html.match(/<\/script>/g)).toHaveLength(2); // the data element and the renderer, nothing from the data
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="(?!data:)/);
+    const json = /<script type="application\/json" id="atkd-report-data">(.*?)<\/script>/s.exec(html)?.[1] as string;
+    expect(JSON.parse(json)).toMatchObject({ format: 'atkd-report/1', generatedAt: '1970-01-01T00:00:00.000Z', runs: [run] });
+    expect(html.length).toBeGreaterThan(500_000); // vega + vega-lite + vega-embed are in it
+    expect(() => reportPage([])).toThrow(/no run/);
   });
 });
