@@ -127,7 +127,7 @@ export const exportCommand: Command = {
     const config = source.run !== null ? readJson<RunConfig>(join(source.run, CONFIG_JSON), 'run config') : null;
     const summary = source.run !== null && existsSync(join(source.run, SUMMARY_JSON)) ? readJson<RunSummary>(join(source.run, SUMMARY_JSON), 'summary') : null;
     // the run's input normalisation (a named one of @atkd/data; runs without the key used cifar100)
-    const normName = (config as unknown as { normalization?: string } | null)?.normalization ?? 'cifar100';
+    const normName = config?.normalization ?? 'cifar100';
     if (!INPUT_NORMALIZATION_NAMES.includes(normName as InputNormalizationName)) throw new Error(`atkd export: ${join(source.run as string, CONFIG_JSON)}: field 'normalization' is ${JSON.stringify(normName)} (known: ${INPUT_NORMALIZATION_NAMES.join(', ')})`);
     const norm = INPUT_NORMALIZATIONS[normName as InputNormalizationName];
     const classes = await classNames(config);
