@@ -3,6 +3,7 @@
 // embedded sample (picked through the page's file input, as PNGs) equal Node's within 1e-5 on the browser's
 // cpu backend and within 1e-3 on wasm (and on webgl for ShuffleV2, where this Chromium has it); a dropped
 // image gets a top-5 list; the page requests nothing off localhost. Screenshots go to reports/browser/.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +12,11 @@ import { initBackend } from '@atkd/backend';
 import { CifarArrowFile, IMAGE_BYTES, sampleDataDir, toNormalizedNHWC } from '@atkd/data';
 import { loadModel } from '@atkd/models';
 import { seededModel, writeCheckpoint } from '@atkd/runner';
-import { WEB_MANIFEST, serveDirectory, type StaticServer, type WebManifest } from '@atkd/web';
+import { WEB_MANIFEST, chwToRgb, encodePng, serveDirectory, type StaticServer, type WebManifest } from '@atkd/web';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, chwToRgb, encodePng, isLocal, launchChromium, screenshot, watchedPage } from './browser.js';
-import { atkd, atkdInProcess } from './run-cli.js';
+import { ARTIFACTS, isLocal, launchChromium, screenshot, watchedPage } from './browser.js';
+import { MAIN, atkd, atkdInProcess } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'atkd-export-'));
 const N = 8;
@@ -169,6 +170,34 @@ describe.each(['resnet8', 'ShuffleV2'])('atkd export %s', (name) => {
 });
 
 
+describe('atkd export --serve', () => {
+  it('serves an export on localhost until SIGINT, then exits 0', async () => {
+    const ck = await studentCheckpoint('resnet8');
+    const dir = join(work, 'served');
+    expect(atkd(['export', ck, '--to', dir])).toMatchObject({ code: 0 });
+    const child = spawn(process.execPath, [MAIN, 'export', '--serve', '--to', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /at (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C stops\)/.exec(out);
+          if (m) resolveUrl(m[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`atkd export --serve exited ${code}: ${out}`)));
+      });
+      const manifest = (await (await fetch(`${url}${WEB_MANIFEST}`)).json()) as WebManifest;
+      expect(manifest.architecture.name).toBe('resnet8');
+      expect((await fetch(url)).headers.get('content-type')).toMatch(/text\/html/);
+      const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
 describe('atkd export: bad input', () => {
   it('names the path or flag: no --to, not a run or model directory, a non-empty target, an unknown --checkpoint', async () => {
     const ck = await studentCheckpoint('resnet8');
@@ -182,6 +211,9 @@ describe('atkd export: bad input', () => {
     expect(await atkdInProcess(['export', ck, '--to', full])).toMatchObject({ code: 1, stderr: expect.stringMatching(/--to .*full holds files but no earlier export \(atkd-model\.json\)/) });
     expect(readFileSync(join(full, 'notes.txt'), 'utf8')).toBe('keep me');
     expect(await atkdInProcess(['export', join(work, 'run-resnet8'), '--checkpoint', 'first', '--to', join(work, 'y')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--checkpoint must be best or latest, got "first"/) });
+    expect(await atkdInProcess(['export', ck, '--model', 'resnet9', '--to', join(work, 'z')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/flag --model: unknown model "resnet9"/) });
+    expect(await atkdInProcess(['export', ck, '--model', 'resnet20', '--to', join(work, 'z')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--model resnet20, but checkpoint .* holds a resnet8/) });
+    expect(await atkdInProcess(['export', join(work, 'none.pth'), '--to', join(work, 'z')])).toMatchObject({ code: 1, stderr: expect.stringMatching(/none\.pth does not exist/) });
     expect(await atkdInProcess(['export', '--serve', '--to', empty])).toMatchObject({ code: 1, stderr: expect.stringMatching(/empty is not an export directory/) });
   });
 });

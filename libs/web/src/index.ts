@@ -5,3 +5,4 @@ export { PAGE_FILES, browserDir, browserFile } from './assets.js';
 export { serveDirectory, type StaticServer } from './serve.js';
 export { REPORT_HTML, reportPage } from './report.js';
 export type { ReportData, ReportPlot, ReportRun } from './report-data.js';
+export { chwToRgb, encodePng } from './png.js';

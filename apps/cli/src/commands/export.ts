@@ -8,7 +8,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@atkd/backend';
 import { INPUT_NORMALIZATIONS, INPUT_NORMALIZATION_NAMES, type InputNormalizationName } from '@atkd/data';
-import { MODEL_NAMES, listModels, loadModel, saveModel } from '@atkd/models';
+import { MODEL_NAMES, listModels, saveModel } from '@atkd/models';
+import { loadTeacher } from '@atkd/teacher';
 import { WEB_MANIFEST, serveDirectory, webManifest, webPageFiles, type WebManifest } from '@atkd/web';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
@@ -22,14 +23,14 @@ import type { RunSummary } from '../lib/training.js';
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
   to: { short: 't', description: 'the export directory (created; may already hold an earlier export)', placeholder: 'DIR' },
   checkpoint: { description: 'which checkpoint of a run directory: best (default) or latest', placeholder: 'NAME' },
-  model: { short: 'm', description: 'architecture name, for a TF.js model directory without a checkpoint state', placeholder: 'NAME' },
+  model: { short: 'm', description: 'architecture, for a TF.js model directory without a checkpoint state or a PyTorch .pth', placeholder: 'NAME' },
   serve: { value: false, description: 'serve DIR on localhost after exporting (alone: serve an existing export); Ctrl-C stops' },
   port: { description: 'port of --serve (default 8080; 0: any free port)', placeholder: 'N' },
   json: { value: false, description: 'print the export (directory, files, manifest) as JSON on stdout' },
   help: { short: 'h', value: false, description: 'show this help' },
 };
 
-const HELP = `Usage: atkd export <run dir | checkpoint dir> --to DIR [--serve [--port N]]
+const HELP = `Usage: atkd export <run dir | checkpoint dir | model dir | file.pth --model NAME> --to DIR [--serve [--port N]]
        atkd export --serve --to DIR
 
 Writes the student into DIR as a TF.js layers model (model.json, weights.bin), its manifest
@@ -51,7 +52,8 @@ interface Source {
 /** A run directory, a checkpoint directory, or a TF.js model directory; errors name the path. */
 function resolveSource(spec: string, which: 'best' | 'latest'): Source {
   if (!existsSync(spec)) throw new Error(`atkd export: ${spec} does not exist`);
-  if (!statSync(spec).isDirectory()) throw new Error(`atkd export: ${spec} is not a directory (give a run directory or a checkpoint directory)`);
+  if (/\.(pth|pt)$/i.test(spec) && statSync(spec).isFile()) return { checkpoint: spec, run: null, state: null };
+  if (!statSync(spec).isDirectory()) throw new Error(`atkd export: ${spec} is not a directory (give a run directory, a checkpoint directory or a .pth with --model)`);
   if (existsSync(join(spec, 'model.json'))) {
     const state = existsSync(join(spec, STATE_JSON)) ? readJson<CheckpointState>(join(spec, STATE_JSON), 'checkpoint state') : null;
     const parent = dirname(resolve(spec));
@@ -121,6 +123,7 @@ export const exportCommand: Command = {
     const source = resolveSource(args.positionals[0], which);
     const arch = stringFlag(args, 'model') ?? source.state?.student;
     if (arch === undefined) throw new UsageError(`atkd export: ${source.checkpoint} has no ${STATE_JSON}: name its architecture with --model (known: ${MODEL_NAMES.join(', ')})`);
+    if (!MODEL_NAMES.includes(arch)) throw new UsageError(`atkd export: flag --model: unknown model "${arch}" (known: ${MODEL_NAMES.join(', ')})`);
     if (source.state !== null && stringFlag(args, 'model') !== undefined && source.state.student !== arch) throw new UsageError(`atkd export: --model ${arch}, but checkpoint ${source.checkpoint} holds a ${source.state.student}`);
     checkTarget(to);
 
@@ -134,7 +137,7 @@ export const exportCommand: Command = {
     await initBackend({ prefer: 'cpu', log: false });
     let model: tf.LayersModel;
     try {
-      model = await loadModel(source.checkpoint);
+      model = await loadTeacher(source.checkpoint, { arch, classes: classes.length }); // a TF.js model directory, or a .pth of architecture `arch`
     } catch (error) {
       throw new Error(`atkd export: checkpoint ${source.checkpoint}: ${(error as Error).message}`, { cause: error });
     }
