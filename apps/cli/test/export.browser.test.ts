@@ -56,6 +56,14 @@ afterAll(async () => {
 /** A checkpoint of a random-init student, written the way a run writes one. */
 async function studentCheckpoint(name: string): Promise<string> {
   const model = seededModel(name, 11);
+  // a random init can have vanishing outputs (ShuffleV2's logits are ~1e-5, which would make a 1e-5
+  // comparison vacuous): random batch-norm scales, shifts and statistics make every layer's output O(1)
+  tf.tidy(() => {
+    model.weights.forEach((w, i) => {
+      if (/gamma|moving_variance/.test(w.originalName)) w.write(tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', 100 + i));
+      else if (/beta|moving_mean/.test(w.originalName)) w.write(tf.randomNormal(w.shape as number[], 0, 0.3, 'float32', 100 + i));
+    });
+  });
   try {
     const state = { student: name, next: { epoch: 1, index: 0 }, step: 3, rng: { seed: 11, algorithm: 'test' }, best: { top1: 0.01, epoch: 0 }, epochAcc: null, strategyState: null, teacherEval: null, trainSeconds: 0, trainImages: 0 };
     await writeCheckpoint(join(work, `run-${name}`), 'best', { model, buffers: [], state });
@@ -73,6 +81,14 @@ async function nodeLogits(checkpoint: string): Promise<Float32Array> {
   } finally {
     model.dispose();
   }
+}
+
+function logitStd(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m += a[i] / a.length;
+  let v = 0;
+  for (let i = 0; i < a.length; i++) v += (a[i] - m) ** 2 / a.length;
+  return Math.sqrt(v);
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -98,6 +114,9 @@ describe.each(['resnet8', 'ShuffleV2'])('atkd export %s', (name) => {
     expect(JSON.parse(r.stdout).files).toEqual(expect.arrayContaining(['model.json', 'weights.bin', WEB_MANIFEST, 'index.html', 'atkd-web.js']));
     manifest = JSON.parse(readFileSync(join(dir, WEB_MANIFEST), 'utf8')) as WebManifest;
     expected = await nodeLogits(ck);
+    const spread = logitStd(expected);
+    diffs[`${name}/logit-std`] = spread;
+    expect(spread, 'the logits must spread (else equal-within-1e-5 means nothing)').toBeGreaterThan(0.5);
     server = await serveDirectory(dir);
   });
   afterAll(async () => server?.close());
