@@ -3,6 +3,7 @@
  * pure TypeScript over row-major B x C batches (Float32Array or Float64Array), float64
  * accumulation, results as Float64Array. See README.md for the API and the derivations.
  */
+export { topKCorrect } from './accuracy.js';
 export { CONVERGENCE_RADIUS, DEGENERATE_TEMPERATURE, TEMPERATURE_SCALE } from './constants.js';
 export { correlationLimit, pearson } from './correlation.js';
 export { DKD_DEFAULTS, dkdLoss, dkdLossPerRow, type DkdLossOptions } from './dkd-loss.js';

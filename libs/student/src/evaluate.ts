@@ -5,7 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { CifarArrowFile, cifarBatches, epochLength, toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
 import { lastValueFrom, map, reduce, takeWhile, tap, type OperatorFunction } from 'rxjs';
+import { topKCorrect } from '@atkd/math';
 import { readImages, readLabels } from './batch.js';
+
+/** Top-k counting (ties broken against the true class, NaN an error naming the row): from `@atkd/math`. */
+export { topKCorrect };
 
 /** Counts of one or more evaluated batches. */
 export interface EvalCounts {
@@ -31,24 +35,6 @@ export interface EvalResult {
 /** A batch to evaluate: an Arrow record batch with `image` and `fine`, or typed arrays as `@atkd/data` batches carry them. */
 export type EvalInput = RecordBatch | { images: Uint8Array; fine: Uint8Array; size: number };
 
-/**
- * How many rows of the row-major `logits` (rows x classes) have their label within the top `k`
- * (a label counts if fewer than `k` classes score strictly higher).
- */
-export function topKCorrect(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number, k: number): number {
-  const rows = labels.length;
-  if (logits.length !== rows * classes) throw new RangeError(`logits hold ${logits.length} values, expected ${rows} x ${classes}`);
-  let correct = 0;
-  for (let b = 0; b < rows; b++) {
-    const off = b * classes;
-    const own = logits[off + labels[b]];
-    let higher = 0;
-    for (let c = 0; c < classes && higher < k; c++) if (logits[off + c] > own) higher += 1;
-    if (higher < k) correct += 1;
-  }
-  return correct;
-}
-
 function inputOf(batch: EvalInput, classes: number): { images: Uint8Array; labels: Uint8Array; rows: number } {
   // an Arrow record batch (an @atkd/data CifarBatch also has a `schema`, but no getChild)
   if (typeof (batch as RecordBatch).getChild === 'function') {
@@ -59,8 +45,13 @@ function inputOf(batch: EvalInput, classes: number): { images: Uint8Array; label
   return { images: b.images, labels: b.fine, rows: b.size };
 }
 
-/** Evaluates `model` on one batch (inference mode: `training: false`, inside `tf.tidy`). */
-export function evaluateBatch(model: tf.LayersModel, batch: EvalInput, normalize: (images: Uint8Array) => Float32Array = toNormalizedNHWC): EvalCounts {
+/**
+ * Evaluates `model` on one batch (inference mode: `training: false`, inside `tf.tidy`). A row counts
+ * as correct only when its label is strictly inside the top k (ties against it); a NaN or infinite
+ * logit, or a label outside 0..classes-1, throws a `RangeError` naming the row (and `where`, e.g.
+ * `test batch 3`, when given).
+ */
+export function evaluateBatch(model: tf.LayersModel, batch: EvalInput, normalize: (images: Uint8Array) => Float32Array = toNormalizedNHWC, where?: string): EvalCounts {
   const classes = (model.outputs[0].shape[1] ?? 0) as number;
   const { images, labels, rows } = inputOf(batch, classes);
   const { logits, ce } = tf.tidy(() => {
@@ -70,9 +61,18 @@ export function evaluateBatch(model: tf.LayersModel, batch: EvalInput, normalize
     const loss = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(out)), 1));
     return { logits: out.dataSync() as Float32Array, ce: loss.dataSync() as Float32Array };
   });
+  let top1: number;
+  let top5: number;
+  try {
+    top1 = topKCorrect(logits, labels, classes, 1, 'model logits');
+    top5 = topKCorrect(logits, labels, classes, 5, 'model logits');
+  } catch (e) {
+    if (where === undefined) throw e;
+    throw new RangeError(`${where}: ${(e as Error).message}`, { cause: e });
+  }
   let lossSum = 0;
   for (let i = 0; i < ce.length; i++) lossSum += ce[i];
-  return { count: rows, top1: topKCorrect(logits, labels, classes, 1), top5: topKCorrect(logits, labels, classes, 5), lossSum };
+  return { count: rows, top1, top5, lossSum };
 }
 
 /** Sums {@link EvalCounts}. */
@@ -93,7 +93,7 @@ export function toEvalResult(c: EvalCounts): EvalResult {
 export function evaluate(model: tf.LayersModel, options: { normalize?: (images: Uint8Array) => Float32Array } = {}): OperatorFunction<EvalInput, EvalResult> {
   return (source) =>
     source.pipe(
-      map((batch) => evaluateBatch(model, batch, options.normalize)),
+      map((batch, i) => evaluateBatch(model, batch, options.normalize, `batch ${i}`)),
       reduce(addCounts, { count: 0, top1: 0, top5: 0, lossSum: 0 }),
       map(toEvalResult),
     );
@@ -127,7 +127,7 @@ export async function evaluateFile(model: tf.LayersModel, file: string | CifarAr
     const counts = await lastValueFrom(
       cifarBatches(f, { batchSize, maxRows }).pipe(
         takeWhile(() => options.signal?.aborted !== true),
-        map((batch) => evaluateBatch(model, batch, options.normalize)),
+        map((batch, i) => evaluateBatch(model, batch, options.normalize, `${f.path}: batch ${i} (rows ${i * batchSize}..${i * batchSize + batch.size - 1})`)),
         tap(() => options.onBatch?.(++done, total)),
         reduce(addCounts, { count: 0, top1: 0, top5: 0, lossSum: 0 }),
       ),

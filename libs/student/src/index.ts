@@ -7,7 +7,7 @@ export { DEFAULT_BETA, DEFAULT_GAMMA, crossEntropyPerRowTf, distillLossTf, kdLos
 export type { DistillLoss, DistillLossOptions, KdLossTfOptions, KdTarget } from './loss.js';
 export { SgdMomentum, stepDecayLr, type SgdOptions } from './sgd.js';
 export { readDistillColumns, readImages, readLabels, type DistillColumns } from './batch.js';
-export { StudentTrainer, countOutsideRadius, strategyFinisher, trainableVariables } from './trainer.js';
+export { StudentTrainer, batchTop1, countOutsideRadius, strategyFinisher, trainableVariables } from './trainer.js';
 export type { CeStepMetrics, StepMetrics, StepMetricsOf, StudentOptions, TemperatureFinisher, TrainerMode } from './trainer.js';
 export { studentUpdate } from './student-update.js';
 export { addCounts, evaluate, evaluateBatch, evaluateFile, toEvalResult, topKCorrect, type EvalCounts, type EvalInput, type EvalResult, type EvaluateFileOptions } from './evaluate.js';

@@ -3,7 +3,7 @@
  * Tensors never leave a step: the batch comes in as Arrow columns and the step returns plain numbers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CONVERGENCE_RADIUS, pearson, softmax, taylorSoftmax, zscore } from '@atkd/math';
+import { CONVERGENCE_RADIUS, pearson, softmax, taylorSoftmax, topKCorrect, zscore } from '@atkd/math';
 import { getStrategy, getStrategyDefinition, isLearnable, strategyNames, type FinishedTemperature, type LearnStep, type TemperatureStrategy } from '@atkd/temperature';
 import { toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
@@ -153,15 +153,13 @@ function softTargetsFor(c: DistillColumns, temperature: ArrayLike<number>): Floa
   return c.taylorOrder !== undefined ? taylorSoftmax(z, c.classes, temperature, c.taylorOrder) : softmax(z, c.classes, temperature);
 }
 
+/**
+ * Top-1 accuracy of a training batch, ties broken against the true class (`topKCorrect` of
+ * `@atkd/math`); NaN when a logit is not finite (a diverged step: its loss is non-finite too, and the
+ * caller reports that).
+ */
 function accuracyOf(logits: Float32Array, labels: Uint8Array, classes: number): number {
-  let correct = 0;
-  const rows = labels.length;
-  for (let b = 0; b < rows; b++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (logits[b * classes + c] > logits[b * classes + best]) best = c;
-    if (best === labels[b]) correct += 1;
-  }
-  return correct / rows;
+  return batchTop1(logits, labels, classes) / labels.length;
 }
 
 /**
@@ -351,7 +349,6 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
     const learn = learnable?.learn(cols.teacher, studentLogits, cols.classes, { epoch: epoch + 1, learningRate: lr });
     this.steps += 1;
 
-    const C = cols.classes;
     let tMin = Infinity;
     let tMax = -Infinity;
     for (let i = 0; i < temperatureUsed.length; i++) {
@@ -366,8 +363,8 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
       lr,
       loss: { ce: parts[0], kd: parts[1], total: parts[2] },
       temperature: { min: tMin, mean: meanOf(temperatureUsed), max: tMax },
-      rho: meanOf(pearson(cols.teacher, studentLogits, C)),
-      accuracy: accuracyOf(studentLogits, labels, C),
+      rho: meanOf(pearson(cols.teacher, studentLogits, cols.classes)),
+      accuracy: accuracyOf(studentLogits, labels, cols.classes), // NaN when a logit is not finite (the loss is then non-finite too)
       imgPerSec: ms > 0 ? (rows * 1000) / ms : Infinity,
       ms,
       stages: readBatchMetrics(batch),
@@ -397,5 +394,18 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
   /** Frees the optimizer state (the model is left alone). */
   dispose(): void {
     this.optimizer.dispose();
+  }
+}
+
+/**
+ * Top-1 hits of a training batch, ties broken against the true class ({@link topKCorrect}); NaN when
+ * a logit is not finite (a diverged step: its loss is non-finite too, and the caller reports that).
+ */
+export function batchTop1(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number): number {
+  try {
+    return topKCorrect(logits, labels, classes, 1, 'student logits');
+  } catch (e) {
+    if (e instanceof RangeError && /is (NaN|-?Infinity): logits must be finite/.test(e.message)) return Number.NaN;
+    throw e;
   }
 }

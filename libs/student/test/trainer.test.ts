@@ -256,6 +256,42 @@ describe('evaluation', () => {
   });
 });
 
+describe('evaluation that a tie or a NaN cannot inflate', () => {
+  /** `tinyModel` with its weights set to `value` everywhere: every logit of every row is the same number. */
+  function constantModel(value: number): tf.LayersModel {
+    const model = tinyModel(C, 11);
+    const weights = model.getWeights().map((w) => tf.fill(w.shape, value));
+    model.setWeights(weights);
+    tf.dispose(weights);
+    return model;
+  }
+  it('a model whose logits are all equal scores 0 % top-1 and top-5 (was 100 %)', async () => {
+    const model = constantModel(0);
+    const batch = imageBatch(8, C, 4);
+    const before = tf.memory().numTensors;
+    const r = await lastValueFrom(from([batch]).pipe(evaluate(model)));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.top1).toBe(0);
+    expect(r.top5).toBe(0);
+    model.dispose();
+  });
+  it('NaN logits are an error naming the batch and the row', async () => {
+    const model = constantModel(Number.NaN);
+    const before = tf.memory().numTensors;
+    await expect(lastValueFrom(from([imageBatch(3, C, 5), imageBatch(3, C, 6)]).pipe(evaluate(model)))).rejects.toThrow(/batch 0: model logits\[row 0, column 0\] is NaN/);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+  it('a label outside 0..classes-1 is refused, naming the row', () => {
+    const model = tinyModel(C, 12);
+    const b = imageBatch(4, C, 7);
+    const images = b.getChild('image')!.data[0].values as Uint8Array;
+    const fine = Uint8Array.from([1, 2, C + 3, 0]);
+    expect(() => evaluateBatch(model, { images, fine, size: 4 }, undefined, 'test batch 2')).toThrow(/test batch 2: label of row 2 is 13/);
+    model.dispose();
+  });
+});
+
 function readT(batch: import('apache-arrow').RecordBatch): Float32Array {
   return Float32Array.from(readFloat32(batch, TEMPERATURE));
 }
