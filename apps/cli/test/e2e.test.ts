@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Field, makeData, RecordBatch, Schema, Struct, Uint32, Uint8 } from 'apache-arrow';
@@ -153,6 +153,85 @@ describe('atkd stage (spawned CLI)', () => {
     const { schema, batches } = decodeIpcStream(r.stdout);
     expect(batches.length).toBe(0);
     expect(schema.fields.map((f) => f.name)).toEqual(['index', 'fine', 'teacher_logits', 'temperature']);
+  });
+});
+
+describe('atkd stage: a failed filter leaves its output visibly incomplete', () => {
+  /** 20 batches of 100 rows; batch 19 (the 20th) has a NaN logit in row 7. */
+  function streamWithNaN(): Uint8Array {
+    const batches = Array.from({ length: 20 }, (_, i) => {
+      const l = logits(100, i + 1);
+      if (i === 19) l[7 * C + 3] = Number.NaN;
+      return withLogitsColumn(batch(100, i + 1, false), 'teacher_logits', l, C);
+    });
+    return encodeIpcStream(batches);
+  }
+
+  it('temperature fails naming batch and row, and soft-targets then fails on the truncated stream (was: exit 0 with 1,900 of 2,000 rows)', () => {
+    const t = atkd(['stage', 'temperature'], streamWithNaN());
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/NaN at row 7, class 3 \(in record batch 19\)/);
+    expect(() => decodeIpcStream(t.stdout)).toThrow(/truncated/);
+    const s = atkd(['stage', 'soft-targets'], t.stdout);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toMatch(/^atkd stage: stdin: ends after record batch 18 \(19 batches\) without the Arrow end-of-stream marker: the stream is truncated/);
+    expect(() => decodeIpcStream(s.stdout)).toThrow(/truncated/);
+  });
+
+  it('the same through a shell pipe: the last filter exits non-zero', () => {
+    const inPath = join(work, 'nan.arrows');
+    writeFileSync(inPath, streamWithNaN());
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${MAIN}" stage temperature -q < "${inPath}" | "${process.execPath}" "${MAIN}" stage soft-targets -q > /dev/null`], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/truncated/);
+  });
+
+  it('errors about the --input file name the file, not stdin', () => {
+    const inPath = join(work, 'nan-in.arrows');
+    writeFileSync(inPath, streamWithNaN());
+    const r = atkd(['stage', 'temperature', '-i', inPath]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${inPath}: `);
+    expect(r.stderr).not.toContain('stdin');
+  });
+});
+
+describe('atkd stage --output to something other than a regular file', () => {
+  it('writes through a FIFO (was: replaced by a regular file)', async () => {
+    const fifo = join(work, 'out.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const reader = new Promise<Buffer>((resolveRead, reject) => {
+      const cat = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const chunks: Buffer[] = [];
+      cat.stdout.on('data', (d: Buffer) => chunks.push(d));
+      cat.on('error', reject);
+      cat.on('close', () => resolveRead(Buffer.concat(chunks)));
+    });
+    const child = spawn(process.execPath, [MAIN, 'stage', 'temperature', '-o', fifo], { stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin.end(input);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code).toBe(0);
+    const got = await reader;
+    expect(decodeIpcStream(new Uint8Array(got)).batches.map((b) => b.numRows)).toEqual([5, 3]);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('follows a symlink: the link stays a link, the file it names gets the output', () => {
+    const real = join(work, 'real-out.arrows');
+    writeFileSync(real, 'old');
+    const link = join(work, 'link-out.arrows');
+    symlinkSync(real, link);
+    const r = atkd(['stage', 'temperature', '-o', link], input);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(decodeIpcStream(new Uint8Array(readFileSync(real))).batches.length).toBe(2);
+    // a dangling link: the file is created where it points
+    const dangling = join(work, 'dangling.arrows');
+    symlinkSync(join(work, 'not-yet.arrows'), dangling);
+    expect(atkd(['stage', 'temperature', '-o', dangling], input).code).toBe(0);
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+    expect(existsSync(join(work, 'not-yet.arrows'))).toBe(true);
   });
 });
 

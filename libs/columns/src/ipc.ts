@@ -29,9 +29,10 @@ function describeCause(cause: unknown): string {
  */
 export async function openIpcStream(input: ByteSource, source = 'stdin'): Promise<IpcInput> {
   let reader: RecordBatchReader;
+  const ending = new StreamEnding();
   try {
     // `from` accepts all of ByteSource (Node streams, (async) iterables of chunks, buffers) via overloads.
-    reader = await (RecordBatchReader.from as (source: unknown) => RecordBatchReader | Promise<RecordBatchReader>)(input);
+    reader = await (RecordBatchReader.from as (source: unknown) => RecordBatchReader | Promise<RecordBatchReader>)(ending.watch(input));
     await reader.open();
   } catch (cause) {
     throw new IpcError(source, `not an Arrow IPC stream (${describeCause(cause)})`, { cause });
@@ -50,13 +51,84 @@ export async function openIpcStream(input: ByteSource, source = 'stdin'): Promis
       } catch (cause) {
         throw new IpcError(source, `record batch ${index} is not valid Arrow IPC (${describeCause(cause)})`, { cause });
       }
-      if (step.done) return;
+      if (step.done) {
+        if (ending.truncated()) {
+          throw new IpcError(
+            source,
+            `ends after record batch ${index - 1} (${index} batches) without the Arrow end-of-stream marker: the stream is truncated (its writer failed or was killed); ${index} batches read, the rest is missing`,
+          );
+        }
+        return;
+      }
       index++;
       if (isEmptyPlaceholder(step.value)) continue;
       yield step.value;
     }
   }
   return { schema, batches: batches() };
+}
+
+/** Arrow's end-of-stream marker: continuation 0xFFFFFFFF then a zero length (pre-1.0 streams: four zero bytes). */
+const EOS = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
+/** The magic an Arrow IPC *file* ends with (its footer, not an end-of-stream marker, closes it). */
+const FILE_MAGIC = Uint8Array.from('ARROW1', (c) => c.charCodeAt(0));
+
+function endsWith(tail: Uint8Array, suffix: Uint8Array): boolean {
+  if (tail.length < suffix.length) return false;
+  for (let i = 0; i < suffix.length; i++) if (tail[tail.length - suffix.length + i] !== suffix[i]) return false;
+  return true;
+}
+
+/**
+ * Watches the bytes handed to Arrow's reader: remembers the last 8 and whether the source ran out.
+ * Arrow JS ends a stream without complaint at the end of its bytes, so a stream cut at a message
+ * boundary (a writer that failed after batch k) would read as complete; {@link truncated} tells. @internal
+ */
+class StreamEnding {
+  private tail = new Uint8Array(0);
+  private ended = false;
+
+  watch(input: ByteSource): ByteSource {
+    if (input instanceof Uint8Array) {
+      this.see(input);
+      this.ended = true;
+      return input;
+    }
+    const self = this;
+    if (Symbol.asyncIterator in (input as object)) {
+      return (async function* () {
+        for await (const chunk of input as AsyncIterable<Uint8Array | string>) {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          self.see(bytes);
+          yield bytes;
+        }
+        self.ended = true;
+      })();
+    }
+    return (function* () {
+      for (const chunk of input as Iterable<Uint8Array>) {
+        self.see(chunk);
+        yield chunk;
+      }
+      self.ended = true;
+    })();
+  }
+
+  private see(chunk: Uint8Array): void {
+    if (chunk.length >= 8) this.tail = chunk.slice(chunk.length - 8);
+    else if (chunk.length > 0) {
+      const joined = new Uint8Array(this.tail.length + chunk.length);
+      joined.set(this.tail);
+      joined.set(chunk, this.tail.length);
+      this.tail = joined.slice(Math.max(0, joined.length - 8));
+    }
+  }
+
+  /** Whether the source ran out without an end-of-stream marker (or a file's closing magic). */
+  truncated(): boolean {
+    if (!this.ended) return false; // the reader stopped at a marker before the source's end
+    return !(endsWith(this.tail, EOS) || endsWith(this.tail, EOS.subarray(4)) || endsWith(this.tail, FILE_MAGIC));
+  }
 }
 
 /**
@@ -100,6 +172,9 @@ export interface WriteSummary {
  * output to drain so at most about one batch is buffered; `onBatch` is called after each batch. Every batch must have the fields of the
  * first (an {@link IpcError} naming `sink` otherwise). With no batch, writes a stream of `schema`
  * alone (if given). Does not end `output`. Resolves when everything has been handed to `output`.
+ * When `batches` throws, the batches before are written but the end-of-stream marker is not, so the
+ * next reader (e.g. the next filter of a pipe, through {@link openIpcStream}) fails on the truncated
+ * stream instead of taking it as complete; the error is rethrown.
  */
 export async function writeIpcStream(
   batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>,
@@ -117,15 +192,32 @@ export async function writeIpcStream(
   const drain = async (): Promise<void> => {
     if (outputError !== undefined) throw new IpcError(sink, `write failed (${describeCause(outputError)})`, { cause: outputError });
     if (out.writableNeedDrain) {
-      await Promise.race([once(out, 'drain'), once(out, 'close')]);
+      // the listener of the event that did not fire is removed (it leaked one 'close' and one 'error' listener per wait)
+      const stop = new AbortController();
+      try {
+        await Promise.race([once(out, 'drain', { signal: stop.signal }), once(out, 'close', { signal: stop.signal })]);
+      } finally {
+        stop.abort();
+      }
     }
   };
+  // Set before the writer is closed after a failure: its last chunk is then the end-of-stream marker,
+  // which is held back so the output stays visibly incomplete (a reader fails on it).
+  let failed = false;
   const pump = (async () => {
+    let held: Uint8Array | undefined;
     for await (const chunk of writer as AsyncIterable<Uint8Array>) {
       if (outputError !== undefined) continue; // keep consuming so the writer can finish
+      if (failed) {
+        // everything left is already queued: look one chunk ahead to drop the marker
+        if (held !== undefined) out.write(held);
+        held = chunk;
+        continue;
+      }
       out.write(chunk);
       if (out.writableNeedDrain) await drain().catch(() => undefined);
     }
+    if (held !== undefined && !(held.length === EOS.length && endsWith(held, EOS)) && outputError === undefined) out.write(held);
   })();
   const summary: WriteSummary = { batches: 0, rows: 0 };
   let first: Schema | undefined;
@@ -142,9 +234,12 @@ export async function writeIpcStream(
       await drain();
     }
     if (first === undefined && options.schema !== undefined) writer.reset(undefined, options.schema);
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     writer.finish();
-    await pump;
+    await pump.catch(() => undefined);
     out.off('error', onError);
   }
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -157,7 +252,8 @@ export async function writeIpcStream(
  * subscribed once (stateful operators keep their state across batches). Input is pulled one batch
  * at a time: a new batch is pushed only when fewer than `maxInFlight` (default 2) pushed batches are
  * still without output, so a one-batch-in, one-batch-out stage operator (the contract of every atkd
- * stage) buffers at most `maxInFlight` batches. Errors of the operator are thrown to the caller.
+ * stage) buffers at most `maxInFlight` batches. Errors of the operator are thrown to the caller, their
+ * message naming the record batch that failed (`(in record batch 19)`).
  */
 export async function* throughOperator(
   batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>,
@@ -205,18 +301,27 @@ export async function* throughOperator(
         await waitForOutput();
         while (queue.length > 0) yield queue.shift() as RecordBatch;
       }
-      if (failed) throw failure;
+      if (failed) throw inBatch(failure, emitted);
     }
     subject.complete();
     while (true) {
       while (queue.length > 0) yield queue.shift() as RecordBatch;
-      if (failed) throw failure;
+      if (failed) throw inBatch(failure, emitted);
       if (done) break;
       await waitForOutput();
     }
   } finally {
     sub.unsubscribe();
   }
+}
+
+/**
+ * Names the record batch (0-based, in input order) an operator failed on, unless the message already
+ * names one: a one-batch-in, one-batch-out stage fails on the first batch it has not emitted. @internal
+ */
+function inBatch(failure: unknown, index: number): unknown {
+  if (failure instanceof Error && !/record batch \d/.test(failure.message)) failure.message = `${failure.message} (in record batch ${index})`;
+  return failure;
 }
 
 /** Summary of {@link runIpcFilter}. */
@@ -277,7 +382,13 @@ export function decodeIpcStream(bytes: Uint8Array, source = 'buffer'): { schema:
     reader.open();
     const schema = reader.schema as Schema | undefined;
     if (schema === undefined || schema === null) throw new IpcError(source, 'is empty or has no Arrow schema message; expected an Arrow IPC stream');
-    return { schema, batches: [...reader].filter((b) => !isEmptyPlaceholder(b)) };
+    const all = [...reader];
+    const ending = new StreamEnding();
+    ending.watch(bytes);
+    if (ending.truncated()) {
+      throw new IpcError(source, `ends after record batch ${all.length - 1} (${all.length} batches) without the Arrow end-of-stream marker: the stream is truncated (its writer failed or was killed)`);
+    }
+    return { schema, batches: all.filter((b) => !isEmptyPlaceholder(b)) };
   } catch (cause) {
     if (cause instanceof IpcError) throw cause;
     throw new IpcError(source, `not an Arrow IPC stream (${describeCause(cause)})`, { cause });

@@ -150,4 +150,73 @@ describe('throughOperator / runIpcFilter', () => {
     expect(back.batches.length).toBe(0);
     expect(back.schema.fields.map((f) => f.name)).toEqual(['index', 'fine', 'teacher_logits']);
   });
+
+  it('a writer that fails mid-stream leaves no end-of-stream marker, and the reader fails naming the batch', async () => {
+    const out = new PassThrough();
+    const bytes = collect(out);
+    async function* failing() {
+      for (let i = 0; i < 5; i++) {
+        if (i === 3) throw new RangeError('teacher_logits[row 7, column 2] is NaN');
+        yield makeBatch(20, 10, i + 1);
+      }
+    }
+    await expect(writeIpcStream(failing(), out)).rejects.toThrow(/is NaN/);
+    out.end();
+    const written = await bytes;
+    const whole = encodeIpcStream([1, 2, 3].map((seed) => makeBatch(20, 10, seed)));
+    expect(Array.from(whole.subarray(whole.length - 8))).toEqual([255, 255, 255, 255, 0, 0, 0, 0]);
+    expect(written.length).toBe(whole.length - 8); // everything but the marker
+    const opened = await openIpcStream(Readable.from([written]));
+    const rows: number[] = [];
+    await expect(
+      (async () => {
+        for await (const b of opened.batches) rows.push(b.numRows);
+      })(),
+    ).rejects.toThrow(/^stdin: ends after record batch 2 \(3 batches\) without the Arrow end-of-stream marker: the stream is truncated/);
+    expect(rows).toEqual([20, 20, 20]);
+    expect(() => decodeIpcStream(written, 'x.arrows')).toThrow(/^x\.arrows: ends after record batch 2 .*truncated/);
+  });
+
+  it('a filter whose operator fails names the batch, and its output fails the next filter', async () => {
+    const input = encodeIpcStream(Array.from({ length: 6 }, (_, i) => makeBatch(10, 10, i + 1)));
+    const out = new PassThrough();
+    const bytes = collect(out);
+    let seen = 0;
+    const failAt4 = map((b: RecordBatch) => {
+      if (seen++ === 4) throw new RangeError('teacher_logits[row 3, column 1] is NaN');
+      return b;
+    });
+    await expect(runIpcFilter(Readable.from([input]), failAt4, out)).rejects.toThrow('teacher_logits[row 3, column 1] is NaN (in record batch 4)');
+    out.end();
+    const next = new PassThrough();
+    void collect(next);
+    await expect(runIpcFilter(Readable.from([await bytes]), map((b: RecordBatch) => b), next)).rejects.toThrow(/ends after record batch 3 \(4 batches\) without the Arrow end-of-stream marker/);
+  });
+
+  it('a complete stream still reads to the end, also in small chunks', async () => {
+    const whole = encodeIpcStream([1, 2].map((seed) => makeBatch(5, 10, seed)));
+    const chunks = Array.from({ length: Math.ceil(whole.length / 3) }, (_, i) => whole.subarray(3 * i, 3 * i + 3));
+    const opened = await openIpcStream(Readable.from(chunks));
+    let n = 0;
+    for await (const b of opened.batches) n += b.numRows;
+    expect(n).toBe(10);
+  });
+
+  it('writeIpcStream leaves no listener behind on a slow output (no MaxListenersExceededWarning)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const out = new Writable({
+      highWaterMark: 16,
+      write(_chunk, _enc, cb) {
+        setImmediate(cb);
+      },
+    });
+    const before = { error: out.listenerCount('error'), close: out.listenerCount('close'), drain: out.listenerCount('drain') };
+    for (let i = 0; i < 3; i++) await writeIpcStream(Array.from({ length: 15 }, (_, j) => makeBatch(4, 10, j + 1)), out);
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect({ error: out.listenerCount('error'), close: out.listenerCount('close'), drain: out.listenerCount('drain') }).toEqual(before);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
 });

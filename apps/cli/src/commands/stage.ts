@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream, existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { createReadStream, createWriteStream, existsSync, lstatSync, readlinkSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { runIpcFilter, type ByteSource } from '@atkd/columns';
 import type { Writable } from 'node:stream';
@@ -10,7 +10,7 @@ import { getStage, stages, type StageDefinition } from '../stages/index.js';
 
 const COMMON_FLAGS: Readonly<Record<string, FlagSpec>> = {
   input: { short: 'i', description: 'read the Arrow IPC stream from FILE instead of stdin', placeholder: 'FILE' },
-  output: { short: 'o', description: 'write to FILE (atomically: temp file + rename) instead of stdout', placeholder: 'FILE' },
+  output: { short: 'o', description: 'write to FILE instead of stdout (a regular file atomically: temp file + rename; a FIFO or device written through; a symlink followed)', placeholder: 'FILE' },
   progress: { value: false, description: 'report progress on stderr even when it is not a terminal' },
   quiet: { short: 'q', value: false, description: 'no progress on stderr' },
   help: { short: 'h', value: false, description: 'show this help' },
@@ -84,12 +84,52 @@ function write(stream: Writable, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** Runs the filter, writing to `outputPath` atomically (temp file in the same directory, then rename). */
+/**
+ * Where `--output PATH` writes: a symlink is followed (to the file it names, which may not exist
+ * yet); an existing FIFO, device or socket is written through (`through: true`: opened and written in
+ * place, as `> PATH` would); anything else is a regular file, replaced atomically (temp file + rename).
+ */
+export function outputTarget(path: string): { path: string; through: boolean } {
+  let at = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
+    try {
+      st = lstatSync(at);
+    } catch {
+      return { path: at, through: false }; // does not exist (yet): a new regular file
+    }
+    if (st.isSymbolicLink()) {
+      at = resolve(dirname(at), readlinkSync(at));
+      continue;
+    }
+    if (st.isDirectory()) throw new UsageError(`flag --output: ${path} is a directory`);
+    return { path: at, through: !st.isFile() };
+  }
+  throw new UsageError(`flag --output: ${path}: too many levels of symbolic links`);
+}
+
+/**
+ * Runs the filter into `outputPath`: a regular file is written atomically (temp file in the same
+ * directory, fsynced, then renamed over it); a FIFO or device is written through; a symlink is followed.
+ */
 async function runToFile(input: ByteSource, run: Parameters<typeof runIpcFilter>[1], outputPath: string, options: Parameters<typeof runIpcFilter>[3]): Promise<void> {
-  const dir = dirname(outputPath);
+  const target = outputTarget(outputPath);
+  if (target.through) {
+    const out = createWriteStream(target.path, { flags: 'w' });
+    try {
+      await runIpcFilter(input, run, out, { ...options, sink: outputPath });
+      out.end();
+      await finished(out);
+    } catch (e) {
+      out.destroy();
+      throw e;
+    }
+    return;
+  }
+  const dir = dirname(target.path);
   if (!existsSync(dir)) throw new UsageError(`flag --output: directory ${dir} does not exist`);
-  const tmp = join(dir, `.${basename(outputPath)}.${process.pid}.${Date.now()}.tmp`);
-  const out = createWriteStream(tmp, { flags: 'wx' });
+  const tmp = join(dir, `.${basename(target.path)}.${process.pid}.${Date.now()}.tmp`);
+  const out = createWriteStream(tmp, { flags: 'wx', flush: true });
   const removeTmp = () => {
     try {
       unlinkSync(tmp);
@@ -110,7 +150,7 @@ async function runToFile(input: ByteSource, run: Parameters<typeof runIpcFilter>
     await runIpcFilter(input, run, out, { ...options, sink: outputPath });
     out.end();
     await finished(out);
-    renameSync(tmp, outputPath);
+    renameSync(tmp, target.path);
   } catch (e) {
     out.destroy();
     removeTmp();
@@ -141,7 +181,6 @@ export const stageCommand: Command = {
       return 0;
     }
     if (args.positionals.length > 0) throw new UsageError(`${context}: unexpected argument "${args.positionals[0]}" (input comes on stdin or --input FILE)`);
-    const run = await stage.create(args, context);
     const inputPath = stringFlag(args, 'input');
     let input: ByteSource;
     let source = 'stdin';
@@ -162,6 +201,7 @@ export const stageCommand: Command = {
       if (io.stdin.isTTY) throw new UsageError(`${context}: stdin is a terminal; pipe an Arrow IPC stream in (atkd stage ${name} < in.arrows > out.arrows) or use --input FILE`);
       input = io.stdin;
     }
+    const run = await stage.create(args, context, source);
     const showProgress = !args.flags.has('quiet') && (args.flags.has('progress') || (io.stderr as { isTTY?: boolean }).isTTY === true);
     const progress = makeProgress(io, context, showProgress, file);
     const options = { source, emptySchema: run.emptySchema, onBatch: progress.onBatch };

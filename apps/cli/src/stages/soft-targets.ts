@@ -16,14 +16,14 @@ export const softTargetsStage: StageDefinition = {
     'Z-scores the logits when the temperature stage says its strategy standardizes (schema metadata\n' +
     'atkd.temperature.standardize). Each batch\'s metrics (record-batch metadata atkd.metrics) count the\n' +
     'rows outside the convergence radius sqrt(3)-1: soft_targets.outside_radius.',
-  create(args, context) {
+  create(args, context, source = 'stdin') {
     const order = intFlag(args, 'order', context, 1, 1000);
     const classes = intFlag(args, 'classes', context, 2);
     return {
-      operator: softTargets({ order, classes, source: 'stdin' }),
+      operator: softTargets({ order, classes, source }),
       emptySchema(input: Schema): Schema {
-        const c = requireLogitsColumn(input, TEACHER_LOGITS, classes, 'stdin');
-        requireFloat32Column(input, TEMPERATURE, 'stdin');
+        const c = requireLogitsColumn(input, TEACHER_LOGITS, classes, source);
+        requireFloat32Column(input, TEMPERATURE, source);
         const fields = input.fields.filter((f) => f.name !== SOFT_TARGETS);
         fields.push(new Field(SOFT_TARGETS, logitsType(c), false));
         return new Schema(fields, input.metadata);

@@ -23,5 +23,6 @@ export interface StageDefinition {
   flags: Readonly<Record<string, FlagSpec>>;
   /** Extra help text (e.g. the strategies). */
   details?: () => string;
-  create(args: ParsedArgs, context: string): Promise<StageRun> | StageRun;
+  /** `source` names the input in errors: `stdin`, or the --input file. */
+  create(args: ParsedArgs, context: string, source?: string): Promise<StageRun> | StageRun;
 }

@@ -38,7 +38,7 @@ export const temperatureStage: StageDefinition = {
     }
     return lines.join('\n');
   },
-  create(args, context) {
+  create(args, context, source = 'stdin') {
     const name = stringFlag(args, 'strategy') ?? 'adaptive';
     let def;
     try {
@@ -66,9 +66,9 @@ export const temperatureStage: StageDefinition = {
       throw new UsageError(`${context}: ${m ? `flag --${kebab(m[1])}: ` : ''}${(e as Error).message}`);
     }
     return {
-      operator: temperature(strategy, { classes, source: 'stdin' }),
+      operator: temperature(strategy, { classes, source }),
       emptySchema(input: Schema): Schema {
-        requireLogitsColumn(input, TEACHER_LOGITS, classes, 'stdin');
+        requireLogitsColumn(input, TEACHER_LOGITS, classes, source);
         const fields = input.fields.filter((f) => f.name !== TEMPERATURE && f.name !== STUDENT_TEMPERATURE);
         fields.push(new Field(TEMPERATURE, temperatureType(), false));
         if (strategy.computeStudent !== undefined) fields.push(new Field(STUDENT_TEMPERATURE, temperatureType(), false));
