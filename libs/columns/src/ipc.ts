@@ -94,23 +94,26 @@ class StreamEnding {
       this.ended = true;
       return input;
     }
-    const self = this;
+    const see = (chunk: Uint8Array) => this.see(chunk);
+    const end = () => {
+      this.ended = true;
+    };
     if (Symbol.asyncIterator in (input as object)) {
       return (async function* () {
         for await (const chunk of input as AsyncIterable<Uint8Array | string>) {
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          self.see(bytes);
+          see(bytes);
           yield bytes;
         }
-        self.ended = true;
+        end();
       })();
     }
     return (function* () {
       for (const chunk of input as Iterable<Uint8Array>) {
-        self.see(chunk);
+        see(chunk);
         yield chunk;
       }
-      self.ended = true;
+      end();
     })();
   }
 
