@@ -62,7 +62,19 @@ describe('atkd models / verify / data', () => {
     expect(JSON.parse(imp.stdout).rows).toEqual({ train: 300, test: 100 });
     const info = atkd(['data', 'info', join(dataDir, 'train.arrow'), '--json']);
     expect(info.code).toBe(0);
-    expect(JSON.parse(info.stdout)[0]).toMatchObject({ split: 'train', rows: 300, fineClasses: 100, perFineClass: { min: 3, max: 3 } });
+    expect(JSON.parse(info.stdout)[0]).toMatchObject({ split: 'train', rows: 300, fineClasses: 100, perFineClass: { min: 3, max: 3 }, checksums: 'verified' });
+    // a data directory stands for its two files (was: a raw EISDIR)
+    const dirInfo = atkd(['data', 'info', dataDir]);
+    expect(dirInfo.code, dirInfo.stderr).toBe(0);
+    expect(dirInfo.stdout).toMatch(/train\.arrow: train split, 300 rows[\s\S]*checksums: verified[\s\S]*test\.arrow: test split, 100 rows/);
+    // a flipped byte is found (was: info exited 0; eval reported a loss of 8,078)
+    const flipped = join(work, 'flipped.arrow');
+    const bytes = readFileSync(join(dataDir, 'train.arrow'));
+    bytes[Math.floor(bytes.length / 2)] ^= 1;
+    writeFileSync(flipped, bytes);
+    const bad = atkd(['data', 'info', flipped]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/flipped\.arrow: record batch 0 \(rows 0\.\.299\) is corrupted/);
     const sample = atkd(['data', 'sample', '--from', dataDir, '--out', join(work, 'sample'), '--train-per-class', '2', '--test-per-class', '1']);
     expect(sample.code, sample.stderr).toBe(0);
     expect(sample.stdout).toMatch(/train\.arrow \(200 rows\).*test\.arrow \(100 rows\)/);

@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -25,7 +26,7 @@ import {
 } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { CifarDataError } from './errors.js';
-import { IMAGE_BYTES, decodeSchema, type CifarMeta } from './schema.js';
+import { COARSE_CLASSES, FINE_CLASSES, IMAGE_BYTES, decodeSchema, type CifarMeta } from './schema.js';
 
 /** Rows as columns: what a record batch of the CIFAR schema holds. */
 export interface CifarColumns {
@@ -39,8 +40,28 @@ export interface CifarColumns {
   coarse: Uint8Array;
 }
 
-/** An Arrow record batch of `schema` over the given columns, without copying them. */
-export function columnsToRecordBatch(schema: Schema, cols: CifarColumns): RecordBatch {
+/** The record-batch metadata key holding the CRC-32 (8 hex digits) of the batch's columns, written by {@link writeArrowTemp}. */
+export const BATCH_CRC32 = 'atkd.crc32';
+
+/**
+ * CRC-32 (zlib's) of a batch's column values in schema order: index (little-endian uint32), image,
+ * fine, coarse bytes; the same value whichever way the bytes are padded or laid out in a file.
+ */
+export function columnsCrc32(cols: CifarColumns): number {
+  const n = cols.length;
+  const idx = cols.indices.subarray(0, n);
+  let c = crc32(new Uint8Array(idx.buffer, idx.byteOffset, idx.byteLength));
+  c = crc32(cols.images.subarray(0, n * IMAGE_BYTES), c);
+  c = crc32(cols.fine.subarray(0, n), c);
+  return crc32(cols.coarse.subarray(0, n), c);
+}
+
+function hex32(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}
+
+/** An Arrow record batch of `schema` over the given columns, without copying them (`metadata`: its record-batch metadata). */
+export function columnsToRecordBatch(schema: Schema, cols: CifarColumns, metadata?: Map<string, string>): RecordBatch {
   const n = cols.length;
   if (cols.indices.length < n || cols.fine.length < n || cols.coarse.length < n || cols.images.length < n * IMAGE_BYTES) {
     throw new RangeError(`columns shorter than their length ${n}`);
@@ -52,7 +73,7 @@ export function columnsToRecordBatch(schema: Schema, cols: CifarColumns): Record
     makeData({ type: new Uint8(), length: n, nullCount: 0, data: cols.coarse.subarray(0, n) }),
   ];
   const data = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children });
-  return new RecordBatch(schema, data);
+  return new RecordBatch(schema, data, metadata);
 }
 
 /** The columns of a record batch of the CIFAR schema (views, no copy). */
@@ -114,6 +135,7 @@ async function writeFully(fh: FileHandle, chunk: Uint8Array): Promise<void> {
 /**
  * Writes an Arrow IPC file with `schema` and the given batches to a new temporary file next to `target`
  * and returns its path (the caller renames it into place or removes it). On failure nothing remains.
+ * Each record batch carries the CRC-32 of its columns ({@link BATCH_CRC32}), checked by {@link CifarArrowFile.open}.
  */
 export async function writeArrowTemp(target: string, schema: Schema, batches: AsyncIterable<CifarColumns> | Iterable<CifarColumns>): Promise<string> {
   const tmp = tempPathFor(target);
@@ -130,7 +152,7 @@ export async function writeArrowTemp(target: string, schema: Schema, batches: As
   try {
     for await (const cols of batches) {
       if (pumpError !== undefined) throw pumpError;
-      writer.write(columnsToRecordBatch(schema, cols));
+      writer.write(columnsToRecordBatch(schema, cols, new Map([[BATCH_CRC32, hex32(columnsCrc32(cols))]])));
       // let the pump drain what this batch queued before making the next one
       await new Promise<void>((r) => setImmediate(r));
     }
@@ -160,6 +182,13 @@ export async function writeCifarArrow(target: string, schema: Schema, batches: A
 }
 
 const MAGIC = Buffer.from('ARROW1');
+
+/** Throws a {@link CifarDataError} naming the first row whose label is not below `classes`. */
+function checkLabels(path: string, labels: Uint8Array, classes: number, what: string): void {
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] >= classes) throw new CifarDataError(path, `row ${i} has ${what} label ${labels[i]}, outside 0..${classes - 1}: the file is corrupted or not CIFAR-100`);
+  }
+}
 
 async function readAt(fh: FileHandle, file: string, position: number, length: number): Promise<Uint8Array> {
   const buf = new Uint8Array(length);
@@ -225,10 +254,19 @@ export class CifarArrowFile {
   }
 
   /**
-   * Opens `path`, checks it is an Arrow IPC file with the CIFAR-100 schema (uncompressed, no nulls) and
-   * loads its small columns. Throws a {@link CifarDataError} naming the file otherwise.
+   * Whether the record batches' checksums were checked at open: `verified` (all matched), `absent`
+   * (the file records none: written before atkd recorded them), `skipped` (`verify: false`).
    */
-  static async open(path: string): Promise<CifarArrowFile> {
+  checksums: 'verified' | 'absent' | 'skipped' = 'absent';
+
+  /**
+   * Opens `path`, checks it is an Arrow IPC file with the CIFAR-100 schema (uncompressed, no nulls),
+   * loads its small columns and checks every label (fine 0..99, coarse 0..19). With `verify` (the
+   * default) it also reads every record batch once and checks the CRC-32 recorded when it was written,
+   * so flipped bytes are found before they are trained on. Throws a {@link CifarDataError} naming the
+   * file (and the record batch or row) otherwise.
+   */
+  static async open(path: string, options: { verify?: boolean } = {}): Promise<CifarArrowFile> {
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
@@ -236,14 +274,14 @@ export class CifarArrowFile {
       throw new CifarDataError(path, `cannot open (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); import the data first (importCifar100 / \`node libs/data/dist/cli.js import --from <folder or .tar.gz>\`)`, { cause });
     }
     try {
-      return await CifarArrowFile.parse(path, fh);
+      return await CifarArrowFile.parse(path, fh, options.verify ?? true);
     } catch (err) {
       await fh.close();
       throw err;
     }
   }
 
-  private static async parse(path: string, fh: FileHandle): Promise<CifarArrowFile> {
+  private static async parse(path: string, fh: FileHandle, verify: boolean): Promise<CifarArrowFile> {
     const { size } = await fh.stat();
     const notArrow = () => new CifarDataError(path, 'not an Arrow IPC file (no ARROW1 magic at both ends)');
     if (size < 18) throw notArrow();
@@ -260,7 +298,7 @@ export class CifarArrowFile {
     }
     const meta = decodeSchema(path, footer.schema);
     if (footer.numDictionaries !== 0) throw new CifarDataError(path, 'unexpected dictionary batches');
-    type Region = { rows: number; body: number; index: number; image: number; fine: number; coarse: number };
+    type Region = { rows: number; body: number; index: number; image: number; fine: number; coarse: number; crc: string | undefined };
     const regions: Region[] = [];
     let rows = 0;
     for (let b = 0; b < footer.numRecordBatches; b++) {
@@ -270,8 +308,10 @@ export class CifarArrowFile {
       const view = Buffer.from(metaBytes.buffer);
       const skip = view.readInt32LE(0) === -1 ? 8 : 4;
       let header;
+      let crc: string | undefined;
       try {
         const message = Message.decode(metaBytes.subarray(skip));
+        crc = message.metadata.get(BATCH_CRC32);
         if (message.headerType !== MessageHeader.RecordBatch) throw new Error(`message type ${message.headerType}`);
         header = message.header() as unknown as { length: number; nodes: { length: number; nullCount: number }[]; buffers: { offset: number; length: number }[]; compression: unknown };
       } catch (cause) {
@@ -288,7 +328,7 @@ export class CifarArrowFile {
       const body = block.offset + block.metaDataLength;
       if (body + Number(block.bodyLength) > size) throw new CifarDataError(path, `record batch ${b} runs past the end of the file (truncated?)`);
       const at = (f: number) => body + Number(header.buffers[2 * f + 1].offset);
-      regions.push({ rows: n, body, index: at(0), image: at(1), fine: at(2), coarse: at(3) });
+      regions.push({ rows: n, body, index: at(0), image: at(1), fine: at(2), coarse: at(3), crc });
       rows += n;
     }
     const indices = new Uint32Array(rows);
@@ -296,15 +336,31 @@ export class CifarArrowFile {
     const coarse = new Uint8Array(rows);
     const imageOffsets = new Float64Array(rows);
     let r0 = 0;
-    for (const g of regions) {
+    let withCrc = 0;
+    for (const [b, g] of regions.entries()) {
       const idx = await readAt(fh, path, g.index, 4 * g.rows);
       indices.set(new Uint32Array(idx.buffer, 0, g.rows), r0);
       fine.set(await readAt(fh, path, g.fine, g.rows), r0);
       coarse.set(await readAt(fh, path, g.coarse, g.rows), r0);
       for (let i = 0; i < g.rows; i++) imageOffsets[r0 + i] = g.image + i * IMAGE_BYTES;
+      if (g.crc !== undefined) withCrc += 1;
+      if (verify && g.crc !== undefined) {
+        let c = crc32(idx.subarray(0, 4 * g.rows));
+        const chunk = 1 << 24;
+        for (let at = 0; at < g.rows * IMAGE_BYTES; at += chunk) c = crc32(await readAt(fh, path, g.image + at, Math.min(chunk, g.rows * IMAGE_BYTES - at)), c);
+        c = crc32(fine.subarray(r0, r0 + g.rows), c);
+        c = crc32(coarse.subarray(r0, r0 + g.rows), c);
+        if (hex32(c) !== g.crc) {
+          throw new CifarDataError(path, `record batch ${b} (rows ${r0}..${r0 + g.rows - 1}) is corrupted: the CRC-32 of its columns is ${hex32(c)}, the file recorded ${g.crc} when it was written; import the data again`);
+        }
+      }
       r0 += g.rows;
     }
-    return new CifarArrowFile(path, fh, meta, footer.schema, imageOffsets, { indices, fine, coarse });
+    checkLabels(path, fine, FINE_CLASSES, 'fine');
+    checkLabels(path, coarse, COARSE_CLASSES, 'coarse');
+    const file = new CifarArrowFile(path, fh, meta, footer.schema, imageOffsets, { indices, fine, coarse });
+    file.checksums = withCrc === 0 ? 'absent' : verify ? 'verified' : 'skipped';
+    return file;
   }
 
   /** Splits `rows` into runs adjacent both in `rows` and in the file: [slot, count, position] triples. */

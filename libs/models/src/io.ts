@@ -2,19 +2,35 @@
 // `model.json` (topology + weights manifest) and `weights.bin`, the same files
 // `tf.loadLayersModel('https://.../model.json')` reads in a browser. Writes are atomic (temp file
 // in the same directory, then rename; weights first, model.json last), so an interrupted save
-// never leaves a model.json that points at missing or partial weights.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+// never leaves a model.json that points at missing or partial weights; each file is fsynced before
+// its rename. model.json records the CRC-32 of weights.bin (key `atkdWeightsCrc32`, ignored by TF.js),
+// checked on load, so flipped bytes in the weights are an error instead of a silently wrong model.
+import { open, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import './layers.js'; // registers the custom layers so their models deserialize
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
+/** The model.json key holding the CRC-32 (8 hex digits) of the weights, in manifest order. */
+export const WEIGHTS_CRC32 = 'atkdWeightsCrc32';
+
+/** CRC-32 (zlib's) of `bytes` as 8 hex digits. */
+export function crc32Hex(bytes: Uint8Array, previous?: number): string {
+  return (crc32(bytes, previous) >>> 0).toString(16).padStart(8, '0');
+}
 
 async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
-    await writeFile(tmp, data);
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -22,8 +38,12 @@ async function atomicWrite(path: string, data: Uint8Array | string): Promise<voi
   }
 }
 
-/** An IOHandler that saves to / loads from directory `dir` (model.json + weights.bin). */
-export function fileSystemHandler(dir: string): tf.io.IOHandler {
+/**
+ * An IOHandler that saves to / loads from directory `dir` (model.json + weights.bin). Loading checks
+ * the weights' CRC-32 recorded in model.json (when there is one) unless `verify` is false.
+ */
+export function fileSystemHandler(dir: string, options: { verify?: boolean } = {}): tf.io.IOHandler {
+  const verify = options.verify ?? true;
   const root = resolve(dir);
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
@@ -42,7 +62,9 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       };
       if (artifacts.trainingConfig) modelJSON.trainingConfig = artifacts.trainingConfig;
       if (artifacts.userDefinedMetadata) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
-      await atomicWrite(join(root, WEIGHTS_BIN), new Uint8Array(weightData));
+      const weightBytes = new Uint8Array(weightData);
+      (modelJSON as unknown as Record<string, unknown>)[WEIGHTS_CRC32] = crc32Hex(weightBytes);
+      await atomicWrite(join(root, WEIGHTS_BIN), weightBytes);
       await atomicWrite(join(root, MODEL_JSON), JSON.stringify(modelJSON));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
@@ -69,6 +91,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: ArrayBuffer[] = [];
+        let crc: number | undefined;
         for (const group of manifest) {
           specs.push(...group.weights);
           for (const p of group.paths) {
@@ -80,12 +103,20 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
               throw new Error(`${jsonPath}: weights file '${p}' cannot be read: ${(e as Error).message}`, { cause: e });
             }
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+            crc = crc32(bytes, crc);
           }
         }
         const data = tf.io.CompositeArrayBuffer.join(buffers);
         const need = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * bytesPer(w.dtype), 0);
         if (data.byteLength !== need) {
           throw new Error(`${jsonPath}: weights hold ${data.byteLength} bytes, the manifest needs ${need}`);
+        }
+        const recorded = (modelJSON as unknown as Record<string, unknown>)[WEIGHTS_CRC32];
+        if (typeof recorded === 'string' && verify) {
+          const got = ((crc ?? 0) >>> 0).toString(16).padStart(8, '0');
+          if (got !== recorded) {
+            throw new Error(`${jsonPath}: the weights are corrupted: their CRC-32 is ${got}, model.json recorded ${recorded} when they were written`);
+          }
         }
         return [specs, data];
       });
@@ -104,7 +135,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<tf.
   return model.save(fileSystemHandler(dir));
 }
 
-/** Load a layers model saved by saveModel (or any single-shard TF.js layers model directory). */
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(fileSystemHandler(dir));
+/** Load a layers model saved by saveModel (or any single-shard TF.js layers model directory); `verify: false` skips the checksum. */
+export async function loadModel(dir: string, options: { verify?: boolean } = {}): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(fileSystemHandler(dir, options));
 }

@@ -67,4 +67,22 @@ describe('TF.js layers-format save / load (model.json + weights.bin)', () => {
     await expect(loadModel(bad)).rejects.toThrow(/field 'modelTopology' is missing/);
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('flipped bytes in weights.bin are an error naming the file (was: loaded, silently wrong outputs)', async () => {
+    const before = tf.memory().numTensors;
+    const dir = join(tmp, 'flipped');
+    const f = manifest.fixtures.find((x) => x.id === 'resnet8')!;
+    const m = await loadTorchCheckpoint(join(FIXTURES, 'parity', 'resnet8.pth'), fixtureGraph(f));
+    await saveModel(m, dir);
+    m.dispose();
+    expect(JSON.parse(readFileSync(join(dir, MODEL_JSON), 'utf8')).atkdWeightsCrc32).toMatch(/^[0-9a-f]{8}$/);
+    const w = readFileSync(join(dir, WEIGHTS_BIN));
+    w[Math.floor(w.length / 2)] ^= 0x40;
+    writeFileSync(join(dir, WEIGHTS_BIN), w);
+    await expect(loadModel(dir)).rejects.toThrow(/flipped[/\\]model\.json: the weights are corrupted: their CRC-32 is [0-9a-f]{8}, model\.json recorded [0-9a-f]{8}/);
+    // verify: false loads it anyway
+    const loaded = await loadModel(dir, { verify: false });
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

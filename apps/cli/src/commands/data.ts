@@ -1,7 +1,7 @@
 /**
  * `atkd data`: CIFAR-100 as Arrow (`@atkd/data`): import, fetch, info, sample.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CifarArrowFile, CifarDataError, ProgressBar, defaultDataDir, fetchCifar100, importCifar100, makeSample, sampleDataDir } from '@atkd/data';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from '../args.js';
@@ -48,9 +48,17 @@ function need(args: ParsedArgs, name: string, sub: string): string {
   return v;
 }
 
+/** The Arrow files of a data directory (train.arrow, test.arrow); an error naming the directory when it has neither. */
+function dataDirFiles(dir: string): string[] {
+  const files = ['train.arrow', 'test.arrow'].map((f) => join(dir, f)).filter((f) => existsSync(f));
+  if (files.length === 0) throw new CifarDataError(dir, 'is a directory without train.arrow or test.arrow; give a data directory or .arrow files');
+  return files;
+}
+
 /** File info of an Arrow data file. */
 export async function dataInfo(path: string): Promise<Record<string, unknown>> {
   if (!existsSync(path)) throw new CifarDataError(path, 'no such file');
+  // opening checks every label and every record batch's checksum
   const f = await CifarArrowFile.open(path);
   try {
     const perClass = new Array<number>(100).fill(0);
@@ -64,6 +72,7 @@ export async function dataInfo(path: string): Promise<Record<string, unknown>> {
       perFineClass: { min: Math.min(...perClass), max: Math.max(...perClass) },
       source: f.meta.source,
       sample: f.meta.sample ?? null,
+      checksums: f.checksums,
     };
   } finally {
     await f.close();
@@ -92,13 +101,15 @@ async function runSub(sub: string, args: ParsedArgs, io: CommandIO): Promise<num
       return 0;
     }
     case 'info': {
-      const files = args.positionals.length > 0 ? args.positionals : [join(sampleDataDir(), 'train.arrow'), join(sampleDataDir(), 'test.arrow')];
+      const given = args.positionals.length > 0 ? args.positionals : [sampleDataDir()];
+      // a data directory stands for its train.arrow and test.arrow
+      const files = given.flatMap((p) => (existsSync(p) && statSync(p).isDirectory() ? dataDirFiles(p) : [p]));
       const infos = [];
       for (const f of files) infos.push(await dataInfo(f));
       print(
         infos,
         infos
-          .map((i) => `${String(i.path)}: ${String(i.split)} split, ${String(i.rows)} rows, ${String(i.fineClasses)} fine / ${String(i.coarseClasses)} coarse classes, ${(i.perFineClass as { min: number; max: number }).min}..${(i.perFineClass as { min: number; max: number }).max} per fine class${i.sample ? `, sample: ${JSON.stringify(i.sample)}` : ''}\n  source ${JSON.stringify(i.source)}`)
+          .map((i) => `${String(i.path)}: ${String(i.split)} split, ${String(i.rows)} rows, ${String(i.fineClasses)} fine / ${String(i.coarseClasses)} coarse classes, ${(i.perFineClass as { min: number; max: number }).min}..${(i.perFineClass as { min: number; max: number }).max} per fine class${i.sample ? `, sample: ${JSON.stringify(i.sample)}` : ''}\n  source ${JSON.stringify(i.source)}\n  checksums: ${i.checksums === 'verified' ? 'verified (every record batch)' : 'none recorded (written by an older atkd; import it again to add them)'}`)
           .join('\n'),
       );
       return 0;
