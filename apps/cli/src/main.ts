@@ -65,7 +65,11 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/**
+ * Runs the CLI on `process.argv` and sets the exit code: what `node dist/main.js` and the committed
+ * bin shim (`bin/atkd.js`, linked by npm as `atkd`) both do.
+ */
+export function runCli(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(1); // downstream closed early
   });
@@ -79,3 +83,5 @@ if (isEntryPoint()) {
     },
   );
 }
+
+if (isEntryPoint()) runCli();

@@ -226,7 +226,8 @@ describe('--resume after Ctrl-C', () => {
     expect(b.interrupted).toBe(true);
     expect(b.code, b.stderr).toBe(130);
     expect(b.stderr).toMatch(/writing a checkpoint/);
-    expect(b.stdout).toMatch(/resume with: atkd distill --resume/);
+    // the hint runs this very CLI (was `atkd distill ...`, which `npx` could fetch from the registry)
+    expect(b.stdout).toMatch(/resume with: node apps\/cli\/dist\/main\.js distill --resume /);
     const sb = json(join(cut, 'summary.json'));
     expect(sb.status).toBe('interrupted');
     expect(sb.steps).toBeLessThan(6);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { formatFlags, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { ConfigError, METHOD_PRESETS, SCHEDULE_PRESETS, configFlags, flagValues, readConfigFile, resolveConfig, type RunConfig } from '../lib/config.js';
-import { embeddedDefaults } from '../lib/defaults.js';
+import { embeddedDefaults, selfCommand } from '../lib/defaults.js';
 import { writePlots } from '../lib/plots.js';
 import { readMetrics, METRICS_JSONL } from '../lib/run-dir.js';
 import { checkResumeConfig, readRunConfig, runTraining, type RunSummary } from '../lib/training.js';
@@ -127,7 +127,7 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
   }
 
   out.info(`atkd ${command}: ${config.command === 'distill' ? `teacher ${config.teacher} (${config.teacherModel ?? 'TF.js'}) -> student ${config.student}, strategy ${config.strategy}` : `model ${config.student}`}, presets ${config.presets.join(', ')}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}; run directory ${runDir}`);
-  const summary = await runTraining({ config, runDir, resume: resumeDir !== undefined, out, resumeCommand: `atkd ${command} --resume ${runDir}` });
+  const summary = await runTraining({ config, runDir, resume: resumeDir !== undefined, out, resumeCommand: `${selfCommand()} ${command} --resume ${runDir}` });
 
   if (!args.flags.has('no-plots')) {
     try {

@@ -2,7 +2,7 @@
  * The embedded default run: the teacher checkpoint shipped with the CLI and the data lib's embedded
  * CIFAR-100 sample.
  */
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleDataDir } from '@atkd/data';
 
@@ -28,3 +28,16 @@ export function embeddedDefaults(): { teacher: string; teacherModel: string | nu
     test: join(sample, 'test.arrow'),
   };
 }
+
+/**
+ * A command line that runs this very CLI again from the current directory, for hints such as
+ * "resume with: ...": `node <path of dist/main.js>` (relative when below the current directory). It
+ * never names a package that `npx` could fetch from the registry.
+ */
+export function selfCommand(): string {
+  const main = join(cliRoot(), 'dist', 'main.js');
+  const rel = relative(process.cwd(), main);
+  const path = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : main;
+  return `node ${/[^\w./-]/.test(path) ? JSON.stringify(path) : path}`;
+}
+
