@@ -107,4 +107,28 @@ describe('defaultRunDir', () => {
     }
     expect(second).not.toBe(first);
   });
+
+  it('a config file is typed: a quoted number or boolean is refused, not coerced (was: batchSize "8" taken as 8)', () => {
+    const file = join(work, 'quoted.yaml');
+    writeFileSync(file, 'batchSize: "8"\n');
+    expect(() => resolveConfig({ command: 'distill', file, defaults })).toThrow(new ConfigError(`key "batchSize" in ${file} must be an integer, got the string "8"; write it without quotes`));
+    writeFileSync(file, 'augment: "false"\n');
+    expect(() => resolveConfig({ command: 'train', file, defaults })).toThrow(/key "augment" in .*quoted\.yaml must be true or false, got the string "false"/);
+    writeFileSync(file, 'milestones: "3,4"\n');
+    expect(() => resolveConfig({ command: 'train', file, defaults })).toThrow(/key "milestones" in .*quoted\.yaml must be a list of integers, got the string "3,4"/);
+    // flags are strings by nature
+    expect(resolveConfig({ command: 'distill', flags: { batchSize: '8' }, defaults }).batchSize).toBe(8);
+  });
+
+  it('names a bad strategy option of a file plainly (was: key "strategyOptions" in FILE.temperature)', () => {
+    const file = join(work, 'opts.yaml');
+    writeFileSync(file, 'strategy: static\nstrategyOptions:\n  temperature: abc\n');
+    expect(() => resolveConfig({ command: 'distill', file, defaults })).toThrow(new ConfigError(`key "strategyOptions" in ${file}: option "temperature" must be a number or a boolean, got "abc"`));
+  });
+
+  it('--preset kd --method atkd is refused: two choices of the method (was: atkd silently)', () => {
+    expect(() => resolveConfig({ command: 'distill', flags: { presets: 'kd', method: 'atkd' }, defaults })).toThrow(/preset kd and method atkd both choose the method; give one/);
+    expect(resolveConfig({ command: 'distill', flags: { presets: 'atkd', method: 'atkd' }, defaults }).strategy).toBe('adaptive');
+    expect(resolveConfig({ command: 'distill', flags: { presets: 'quick', method: 'kd' }, defaults }).strategy).toBe('static');
+  });
 });

@@ -271,7 +271,7 @@ export class CifarArrowFile {
     try {
       fh = await open(path, 'r');
     } catch (cause) {
-      throw new CifarDataError(path, `cannot open (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); import the data first (importCifar100 / \`node libs/data/dist/cli.js import --from <folder or .tar.gz>\`)`, { cause });
+      throw new CifarDataError(path, `cannot open (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); import the data first: \`atkd data import --from <cifar-100-binary folder or .tar.gz>\` or \`atkd data fetch\``, { cause });
     }
     try {
       return await CifarArrowFile.parse(path, fh, options.verify ?? true);

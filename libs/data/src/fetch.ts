@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ function offlineHint(url: string, what: string, cause: unknown): CifarDataError 
   return new CifarDataError(
     url,
     `cannot download (${what}). Without network access, import a local copy instead: ` +
-      "`node libs/data/dist/cli.js import --from <the extracted cifar-100-binary folder or cifar-100-binary.tar.gz>` " +
+      "`atkd data import --from <the extracted cifar-100-binary folder or cifar-100-binary.tar.gz>` " +
       "or importCifar100({ from: '<folder or .tar.gz>' }) from @atkd/data.",
     { cause },
   );
@@ -159,8 +159,21 @@ async function download(url: string, part: string, options: FetchOptions): Promi
 export async function fetchCifar100(options: FetchOptions = {}): Promise<FetchResult> {
   const url = options.url ?? CIFAR100_URL;
   const expected = (options.md5 ?? CIFAR100_MD5).toLowerCase();
+  // checked before anything is downloaded or created
+  if (!/^[0-9a-f]{32}$/.test(expected)) throw new CifarDataError('md5', `${JSON.stringify(options.md5)} is not an MD5 (32 hex digits)`);
   const dir = options.to ?? defaultDataDir();
+  const created = (await stat(dir).catch(() => null)) === null;
   await mkdir(dir, { recursive: true });
+  try {
+    return await fetchInto(dir, url, expected, options);
+  } catch (error) {
+    // a directory this call created and left empty (nothing to resume from) is removed again
+    if (created) await rmdir(dir).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function fetchInto(dir: string, url: string, expected: string, options: FetchOptions): Promise<FetchResult> {
   const archive = join(dir, ARCHIVE_NAME);
   const part = `${archive}.part`;
 

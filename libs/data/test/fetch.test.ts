@@ -135,8 +135,19 @@ describe('fetchCifar100 (local HTTP server, never the real URL)', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(err).toBeInstanceOf(CifarDataError);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
-    expect((err as Error).message).toMatch(/import a local copy instead: `node libs\/data\/dist\/cli\.js import --from/);
+    expect((err as Error).message).toMatch(/import a local copy instead: `atkd data import --from/); // was `node libs/data/dist/cli.js ...`
     expect(existsSync(join(to, 'train.arrow'))).toBe(false);
+  });
+
+  it('checks --md5 before downloading, and leaves no empty --to behind (was: downloaded first; left the directory)', async () => {
+    const parent = await tempDir();
+    const to = join(parent, 'new-dir');
+    const before = requests.length;
+    await expect(fetchCifar100({ url: `${base}/cifar-100-binary.tar.gz`, md5: 'xyz', to, quiet: true })).rejects.toThrow(/^md5: "xyz" is not an MD5 \(32 hex digits\)/);
+    expect(requests.length).toBe(before); // nothing requested
+    expect(existsSync(to)).toBe(false);
+    await expect(fetchCifar100({ url: `${base}/missing.tar.gz`, md5: MD5, to, quiet: true })).rejects.toThrow(/HTTP 404/);
+    expect(existsSync(to)).toBe(false); // created by the call, empty: removed again
   });
 
   it('a DNS failure fails fast with the same advice', async () => {

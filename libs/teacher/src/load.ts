@@ -19,7 +19,7 @@ export async function loadTeacher(spec: string, options: LoadTeacherOptions = {}
   const info = await stat(spec).catch(() => null);
   if (info?.isDirectory()) {
     const json = join(spec, MODEL_JSON);
-    if ((await stat(json).catch(() => null)) === null) throw new Error(`${spec}: no ${MODEL_JSON} in this directory; --model wants a TF.js layers model directory`);
+    if ((await stat(json).catch(() => null)) === null) throw new Error(`${spec}: no ${MODEL_JSON} in this directory; expected a TF.js layers model directory (${MODEL_JSON} + weights.bin, e.g. a run's checkpoints/best), a run directory, or a PyTorch checkpoint (.pth)`);
     return loadModel(spec);
   }
   if (info?.isFile()) {
@@ -31,5 +31,5 @@ export async function loadTeacher(spec: string, options: LoadTeacherOptions = {}
     throw new Error(`${spec}: not a model directory, model.json or PyTorch checkpoint (.pth/.pt)`);
   }
   if (MODEL_NAMES.includes(spec)) return createModel(spec, { classes: options.classes });
-  throw new Error(`--model ${spec}: no such file or directory, and not a zoo model name (${MODEL_NAMES.join(', ')})`);
+  throw new Error(`${spec}: no such file or directory, and not a zoo model name (${MODEL_NAMES.join(', ')})`);
 }

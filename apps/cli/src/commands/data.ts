@@ -96,6 +96,8 @@ async function runSub(sub: string, args: ParsedArgs, io: CommandIO): Promise<num
       return 0;
     }
     case 'fetch': {
+      const md5 = stringFlag(args, 'md5');
+      if (md5 !== undefined && !/^[0-9a-fA-F]{32}$/.test(md5)) throw new UsageError(`atkd data fetch: flag --md5 must be 32 hex digits, got ${JSON.stringify(md5)}`);
       const r = await fetchCifar100({ url: stringFlag(args, 'url'), to: stringFlag(args, 'to'), md5: stringFlag(args, 'md5'), keepArchive: args.flags.has('keep-archive'), quiet, progressStream: io.stderr as NodeJS.WritableStream });
       print({ dir: r.dir, files: r.files, downloadedBytes: r.downloadedBytes, resumed: r.resumed }, `wrote ${r.files.train} and ${r.files.test} (${(r.downloadedBytes / 1e6).toFixed(1)} MB downloaded${r.resumed ? ', resumed' : ''})`);
       return 0;

@@ -62,7 +62,9 @@ export const evalCommand: Command = {
       try {
         model = await loadTeacher(spec, { arch, classes: 100 });
       } catch (error) {
-        throw new Error(`atkd eval: ${spec}: ${(error as Error).message}`, { cause: error });
+        // the loaders' messages name the file already
+        const message = (error as Error).message;
+        throw new Error(`atkd eval: ${message.startsWith(spec) ? '' : `${spec}: `}${message}`, { cause: error });
       }
       try {
         const classes = modelClasses(model);

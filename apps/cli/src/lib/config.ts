@@ -271,9 +271,10 @@ function inRange(spec: KeySpec, v: number): boolean {
 /** Where a value came from, for error messages: `flag --lr` or `key "lr" in cfg.yaml`. */
 type Where = (key: string) => string;
 
-function parseNumberValue(raw: unknown, where: string, spec: KeySpec, integer: boolean): number {
+function parseNumberValue(raw: unknown, where: string, spec: KeySpec, integer: boolean, strict = false): number {
   let v: number;
   if (typeof raw === 'number') v = raw;
+  else if (strict && typeof raw === 'string') throw new ConfigError(`${where} must be ${integer ? 'an integer' : 'a number'}, got the string ${JSON.stringify(raw)}; write it without quotes`);
   else if (typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw))) v = Number(raw);
   else throw new ConfigError(`${where} must be ${integer ? 'an integer' : 'a number'} in ${rangeText(spec)}, got ${JSON.stringify(raw)}`);
   if (integer && !Number.isInteger(v)) throw new ConfigError(`${where} must be an integer in ${rangeText(spec)}, got ${JSON.stringify(raw)}`);
@@ -281,8 +282,9 @@ function parseNumberValue(raw: unknown, where: string, spec: KeySpec, integer: b
   return v;
 }
 
-function parseBool(raw: unknown, where: string): boolean {
+function parseBool(raw: unknown, where: string, strict = false): boolean {
   if (typeof raw === 'boolean') return raw;
+  if (strict && typeof raw === 'string') throw new ConfigError(`${where} must be true or false, got the string ${JSON.stringify(raw)}; write it without quotes`);
   if (raw === 'true' || raw === '1' || raw === 'yes') return true;
   if (raw === 'false' || raw === '0' || raw === 'no') return false;
   throw new ConfigError(`${where} must be true or false, got ${JSON.stringify(raw)}`);
@@ -301,18 +303,21 @@ function checkModel(name: unknown, where: string): string {
   return name;
 }
 
-/** Parses one user-given value of `key` (from a file or a flag) into its typed form. */
-function parseValue(key: string, raw: unknown, where: string): unknown {
+/**
+ * Parses one user-given value of `key` (from a file or a flag) into its typed form. `strict` (values
+ * of a config file, which has types): a number or boolean written as a string is refused, not coerced.
+ */
+function parseValue(key: string, raw: unknown, where: string, strict = false): unknown {
   const spec = KEYS[key];
   if (raw === null && spec.nullable) return null;
   if (spec.nullable && (raw === 'none' || raw === 'null')) return null;
   switch (spec.kind) {
     case 'int':
-      return parseNumberValue(raw, where, spec, true);
+      return parseNumberValue(raw, where, spec, true, strict);
     case 'number':
-      return parseNumberValue(raw, where, spec, false);
+      return parseNumberValue(raw, where, spec, false, strict);
     case 'bool':
-      return parseBool(raw, where);
+      return parseBool(raw, where, strict);
     case 'string':
       if (typeof raw !== 'string' || raw === '') throw new ConfigError(`${where} must be a non-empty string, got ${JSON.stringify(raw)}`);
       return raw;
@@ -353,7 +358,8 @@ function parseValue(key: string, raw: unknown, where: string): unknown {
       return names as string[];
     }
     case 'ints':
-      return listOf(raw).map((v, i) => parseNumberValue(v, `${where}[${i}]`, spec, true));
+      if (strict && typeof raw === 'string') throw new ConfigError(`${where} must be a list of integers, got the string ${JSON.stringify(raw)}`);
+      return listOf(raw).map((v, i) => parseNumberValue(v, `${where}[${i}]`, spec, true, strict));
     case 'options': {
       const out: Record<string, number | boolean> = {};
       if (typeof raw === 'string') {
@@ -369,7 +375,7 @@ function parseValue(key: string, raw: unknown, where: string): unknown {
       }
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${where} must be a mapping of option names to numbers or booleans`);
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== 'number' && typeof v !== 'boolean') throw new ConfigError(`${where}.${k} must be a number or a boolean, got ${JSON.stringify(v)}`);
+        if (typeof v !== 'number' && typeof v !== 'boolean') throw new ConfigError(`${where}: option "${k}" must be a number or a boolean, got ${JSON.stringify(v)}`);
         out[k] = v;
       }
       return out;
@@ -402,7 +408,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
 }
 
 /** Checks and types raw values (from a file or from flags). */
-function parseLayer(command: 'distill' | 'train', raw: Record<string, unknown>, where: Where): Partial<RunConfig> {
+function parseLayer(command: 'distill' | 'train', raw: Record<string, unknown>, where: Where, strict = false): Partial<RunConfig> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const spec = KEYS[key === 'preset' ? 'presets' : key];
@@ -410,7 +416,7 @@ function parseLayer(command: 'distill' | 'train', raw: Record<string, unknown>, 
       const known = Object.keys(KEYS).filter((k) => KEYS[k].commands.includes(command));
       throw new ConfigError(`${where(key)}: unknown key for \`atkd ${command}\` (known: ${known.join(', ')})`);
     }
-    out[key === 'preset' ? 'presets' : key] = parseValue(key === 'preset' ? 'presets' : key, value, where(key));
+    out[key === 'preset' ? 'presets' : key] = parseValue(key === 'preset' ? 'presets' : key, value, where(key), strict);
   }
   return out as Partial<RunConfig>;
 }
@@ -439,7 +445,7 @@ export interface ResolveInput {
 /** Resolves presets, file and flags into a checked {@link RunConfig}. */
 export function resolveConfig(input: ResolveInput): RunConfig {
   const { command } = input;
-  const fileLayer = input.file !== undefined ? parseLayer(command, readConfigFile(input.file), (k) => `key "${k}" in ${input.file}`) : {};
+  const fileLayer = input.file !== undefined ? parseLayer(command, readConfigFile(input.file), (k) => `key "${k}" in ${input.file}`, true) : {};
   const flagLayer = parseLayer(command, input.flags ?? {}, (k) => `flag --${flagOf(k)}`);
   const user: Partial<RunConfig> = { ...fileLayer, ...flagLayer };
 
@@ -450,6 +456,9 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   if (command === 'distill') {
     const methods = presets.filter((p) => p in METHOD_PRESETS);
     if (methods.length > 1 && user.method === undefined) throw new ConfigError(`presets ${methods.join(' and ')} are both method presets; pick one`);
+    if (methods.length > 0 && user.method !== undefined && methods.some((m) => m !== user.method)) {
+      throw new ConfigError(`preset ${methods.join(',')} and method ${user.method} both choose the method; give one (--preset ${user.method} or --method ${user.method})`);
+    }
     method = user.method ?? methods[0] ?? 'atkd';
   } else if (presets.some((p) => p in METHOD_PRESETS)) {
     throw new ConfigError(`\`atkd train\` trains without a teacher; method presets (${Object.keys(METHOD_PRESETS).join(', ')}) apply to \`atkd distill\``);

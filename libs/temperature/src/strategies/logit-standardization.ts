@@ -8,7 +8,7 @@ const OPTIONS = {
     type: 'number',
     default: 2,
     above: 0,
-    description: 'the base temperature applied to the z-scored logits (Sun et al. use 2 on CIFAR-100: --base-temp 2)',
+    description: 'the base temperature applied to the z-scored logits (Sun et al. use 2 on CIFAR-100)',
   },
   eps: { type: 'number', default: ZSCORE_EPS, min: 0, description: 'epsilon of the z-score (logit - mean) / (std + eps)' },
 } as const;
