@@ -45,6 +45,8 @@ export class StepProgress {
   private readonly startWork: number;
   private extra = '';
   private drawn = false;
+  /** What the last line printed on a pipe showed (count and trailing text). */
+  private printed = '';
 
   constructor(
     private label: string,
@@ -81,14 +83,22 @@ export class StepProgress {
       const tenth = this.total > 0 ? Math.floor((10 * done) / this.total) : -1;
       if (tenth <= this.lastTenth) return;
       this.lastTenth = tenth;
+      this.printed = `${done}|${this.extra}`;
       this.stream.write(`${this.line(t)}\n`);
     }
   }
 
-  /** Ends the bar's line (on a terminal). */
+  /**
+   * Ends the bar's line (on a terminal); on a pipe, prints the final state unless the last line
+   * printed showed it (the last line must not say 149 batches when 150 were done).
+   */
   finish(): void {
     if (this.quiet) return;
     if (this.stream.isTTY && this.drawn) this.stream.write(`\r${this.line(this.now())}\x1b[K\n`);
+    else if (!this.stream.isTTY && this.printed !== '' && this.printed !== `${this.done}|${this.extra}`) {
+      this.printed = `${this.done}|${this.extra}`;
+      this.stream.write(`${this.line(this.now())}\n`);
+    }
     this.drawn = false;
   }
 
