@@ -46,11 +46,12 @@ export function plotSpecs(records: readonly MetricRecord[], title: string): Plot
         encoding: { x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } } },
         layer: [
           {
-            mark: { type: 'line', point: true, color: '#d62728' },
+            // the point markers take the line's colour explicitly (they were the default blue)
+            mark: { type: 'line', color: '#d62728', point: { color: '#d62728', filled: true } },
             encoding: { y: { field: 'kd', type: 'quantitative', title: 'KD loss (mean T² KL)', axis: { titleColor: '#d62728' } } },
           },
           {
-            mark: { type: 'line', point: true, color: '#1f77b4', strokeDash: [4, 2] },
+            mark: { type: 'line', color: '#1f77b4', strokeDash: [4, 2], point: { color: '#1f77b4', filled: true } },
             encoding: { y: { field: 'rho', type: 'quantitative', title: 'Pearson ρ(teacher, student logits)', axis: { titleColor: '#1f77b4' } } },
           },
         ],
@@ -117,7 +118,8 @@ export function plotSpecs(records: readonly MetricRecord[], title: string): Plot
         encoding: {
           x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
           y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)' },
-          color: { field: 'series', type: 'nominal', title: null },
+          // below the plot, labels whole (on the right the longest label was cut off)
+          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 0, columns: 3 } },
         },
       } as TopLevelSpec,
     });
@@ -145,7 +147,8 @@ export function plotSpecs(records: readonly MetricRecord[], title: string): Plot
         width: WIDTH,
         height: HEIGHT,
         data: { values },
-        mark: { type: 'line', strokeWidth: 1 },
+        // a line through one point draws nothing: show the points of a short run
+        mark: { type: 'line', strokeWidth: 1, point: points.length < 50 },
         encoding: {
           x: { field: 'step', type: 'quantitative' },
           y: { field: 'loss', type: 'quantitative' },
