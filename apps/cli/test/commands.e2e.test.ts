@@ -190,18 +190,27 @@ describe('atkd train / distill / eval / report', () => {
     expect(again.stderr).toMatch(/already holds a run.*--resume/);
   });
 
-  it('the main job (tools/main-job.mjs) runs atkd distill with the embedded defaults and prints the four figures', () => {
+  it('the main job (tools/main-job.mjs): the same student alone and distilled, same budget and test images, with the gap and whether it means anything', () => {
     // the embedded teacher asset replaced by the tiny teacher (ATKD_TEACHER), the embedded sample as data
     const out = join(work, 'main-job');
-    const r = spawnSync(process.execPath, [join(ROOT, 'tools', 'main-job.mjs'), '--epochs', '1', '--out', out, '--no-plots', ...TINY], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ATKD_TEACHER: teacherDir } });
+    const r = spawnSync(process.execPath, [join(ROOT, 'tools', 'main-job.mjs'), '--data', 'sample', '--steps', '2', '--batch-size', '16', '--test-limit', '32', '--eval-batch-size', '32', '--out', out, '--no-plots', '--quiet'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ATKD_TEACHER: teacherDir } });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/main job: atkd distill --preset atkd,quick/);
-    expect(r.stdout).toMatch(/^teacher .* top-1 \d+\.\d\d% {2}top-5 \d+\.\d\d% {2}\(32 test images\)$/m);
-    expect(r.stdout).toMatch(/^student {2}resnet8 +top-1 \d+\.\d\d%/m);
-    expect(r.stdout).toMatch(/^mean temperature \d+\.\d{3}/m);
-    expect(r.stdout).toMatch(/^throughput \d+\.\d img\/s/m);
-    expect(json(join(out, 'config.json'))).toMatchObject({ strategy: 'adaptive', student: 'resnet8', presets: ['quick', 'atkd'] });
-    expect(json(join(out, 'config.json')).train).toMatch(/libs\/data\/sample\/train\.arrow$/);
+    expect(r.stderr).toMatch(/main job: data: the embedded sample \(400 training, 200 test images\).*cannot be meaningful/);
+    expect(r.stderr).toMatch(/main job: \[1\/2\] the student alone \(cross-entropy\): atkd train /);
+    expect(r.stderr).toMatch(/main job: \[2\/2\] the student distilled from the teacher \(adaptive temperature\): atkd distill --preset atkd /);
+    expect(r.stdout).toMatch(/^ {2}student alone \(cross-entropy\) +top-1 +\d+\.\d\d%/m);
+    expect(r.stdout).toMatch(/^ {2}student distilled \(adaptive T, atkd\) +top-1 +\d+\.\d\d%/m);
+    expect(r.stdout).toMatch(/^ {2}gap [+-]\d+\.\d\d points of top-1, standard error \d+\.\d\d: not meaningful: 32 test images of the embedded sample/m);
+    // the same budget, data, seed and test images; only the loss differs
+    const alone = json(join(out, 'alone', 'config.json'));
+    const distilled = json(join(out, 'distilled', 'config.json'));
+    for (const key of ['student', 'train', 'test', 'epochs', 'stepsPerEpoch', 'batchSize', 'lr', 'seed', 'augment', 'testLimit']) expect(distilled[key], key).toEqual(alone[key]);
+    expect(alone).toMatchObject({ command: 'train', student: 'resnet8', stepsPerEpoch: 2, testLimit: 32 });
+    expect(distilled).toMatchObject({ command: 'distill', strategy: 'adaptive' });
+    expect(alone.train).toMatch(/libs\/data\/sample\/train\.arrow$/);
+    const j = spawnSync(process.execPath, [join(ROOT, 'tools', 'main-job.mjs'), '--data', 'sample', '--steps', '1', '--batch-size', '8', '--test-limit', '16', '--eval-batch-size', '16', '--out', join(work, 'main-job-json'), '--no-plots', '--json'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ATKD_TEACHER: teacherDir } });
+    expect(j.status, j.stderr).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ data: 'embedded sample', steps: 1, batchSize: 8, testImages: 16, meaningful: false });
   });
 
   it.runIf(existsSync(EMBEDDED))('the embedded default (teacher asset + sample) distills', () => {
