@@ -1,7 +1,7 @@
 // End-to-end: spawn the built CLI (dist/main.js) for every command on tiny data (the embedded sample,
 // a synthetic CIFAR-100 folder), tiny runs (a few steps of batch 16), and check exit codes, output and files.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listModels } from '@atkd/models';
@@ -188,6 +188,41 @@ describe('atkd train / distill / eval / report', () => {
     const again = atkd(['train', '--out', teacherRun, ...TINY]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already holds a run.*--resume/);
+  });
+
+  it('a run that fails before its first step leaves no directory; one stopped before its first checkpoint starts again', () => {
+    // bad teacher, forced engine missing: checked before the run directory is written (was: config.json alone, unusable)
+    writeFileSync(join(work, 'bad-teacher.pth'), 'not a checkpoint');
+    for (const args of [['--teacher', join(work, 'bad-teacher.pth'), '--teacher-model', 'resnet8'], ['--teacher', teacherDir, '--backend', 'tfjs-node']]) {
+      const out = join(work, `never-${args.length}-${args[1].length}`);
+      const r = atkd(['distill', ...args, '--out', out, ...TINY]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(existsSync(out), `${args.join(' ')} left ${out}`).toBe(false);
+    }
+    // a directory holding only config.json (killed in its first seconds) is started again, with or without --resume
+    const stranded = join(work, 'stranded');
+    mkdirSync(stranded);
+    writeFileSync(join(stranded, 'config.json'), '{}');
+    const a = atkd(['train', '--out', stranded, '--epochs', '1', '--no-plots', ...TINY]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(json(join(stranded, 'summary.json')).status).toBe('completed');
+    rmSync(join(stranded, 'checkpoints'), { recursive: true });
+    const b = atkd(['train', '--resume', stranded, '--no-plots']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toMatch(/has no checkpoint yet \(the run stopped before its first one\): starting it again/);
+    // eval of a run directory says which checkpoint it evaluates when best is missing (was: latest, silently)
+    rmSync(join(stranded, 'checkpoints', 'best'), { recursive: true });
+    const e = atkd(['eval', stranded, '--limit', '8']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toMatch(/warning: .*stranded has no checkpoints\/best although latest records a best at epoch 1; evaluating latest/);
+    // one short line about the engine; the full report behind --verbose
+    expect(e.stderr).toMatch(/^engine: \S+/m);
+    expect(e.stderr).not.toContain('[atkd/backend]');
+    expect(atkd(['eval', stranded, '--limit', '8', '--verbose']).stderr).toContain('[atkd/backend] using');
+    // a training file holding the test split is accepted with a warning
+    const t = atkd(['train', '--train', join(ROOT, 'libs', 'data', 'sample', 'test.arrow'), '--epochs', '1', '--out', join(work, 'on-test'), '--no-plots', ...TINY]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/warning: the training data .*test\.arrow holds the test split/);
   });
 
   it('the main job (tools/main-job.mjs): the same student alone and distilled, same budget and test images, with the gap and whether it means anything', () => {

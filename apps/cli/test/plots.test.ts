@@ -1,7 +1,7 @@
 // The run plots, rendered to SVG: what a reader sees.
 import { describe, expect, it } from 'vitest';
 import { plotSpecs, renderSvg } from '../src/lib/plots.js';
-import type { EpochRecord, MetricRecord, StepRecord } from '../src/lib/run-dir.js';
+import type { EpochRecord, MetricRecord, StepRecord } from '@atkd/runner';
 
 const epoch = (e: number): EpochRecord => ({
   type: 'epoch', epoch: e, step: 10 * (e + 1), lr: 0.05, train_loss: 3 - e / 10, train_ce: 4, train_kd: 0.9 - e / 20, train_rho: 0.2 + e / 20, train_acc: 0.1 + e / 50,

@@ -108,18 +108,27 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A leftover of atkd's atomic writers: `.NAME.tmp-PID[-suffix]` (temp file or directory) or `.NAME.old-PID` (a checkpoint swapped out). */
+const LEFTOVER = /^\.(.+)\.(tmp|old)-(\d+)(?:-[0-9a-z]+)?$/;
+
 /**
- * Removes temporary files left in `dir` by a writer that was killed before it could clean up (its process
- * is gone). Returns the names removed.
+ * Removes what writers that were killed before they could clean up (their process is gone) left in
+ * `dir`: the data files' temporaries (`.NAME.tmp-PID-HEX`), atomic writes' temp files and checkpoint
+ * directories being assembled (`.NAME.tmp-PID[-suffix]`), and a swapped-out `.NAME.old-PID` once
+ * `NAME` itself is back (before that it is the only copy, which readers fall back to). Returns the names removed.
  */
 export async function removeStaleTemps(dir: string): Promise<string[]> {
   const removed: string[] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = TEMP_NAME.exec(name);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
-      await rm(join(dir, name), { force: true });
-      removed.push(name);
-    }
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const data = TEMP_NAME.exec(name);
+    const other = data === null ? LEFTOVER.exec(name) : null;
+    if (data === null && other === null) continue;
+    const pid = Number(data !== null ? data[1] : (other as RegExpExecArray)[3]);
+    if (pid === process.pid || alive(pid)) continue;
+    if (other !== null && other[2] === 'old' && !names.includes(other[1])) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
   }
   return removed;
 }

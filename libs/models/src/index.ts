@@ -14,5 +14,5 @@ export {
   CheckpointMismatchError, applyTorchStateDict, checkTorchStateDict, checkpointClasses, depthwiseToHwc1, loadTorchCheckpoint,
   modelFromTorchStateDict, oihwToHwio, transpose2d, type LoadTorchOptions, type StateDict, type StateDictTensor,
 } from './torch-weights.js';
-export { MODEL_JSON, WEIGHTS_BIN, fileSystemHandler, loadModel, saveModel } from './io.js';
+export { MODEL_JSON, WEIGHTS_BIN, WEIGHTS_CRC32, crc32Hex, fileSystemHandler, loadModel, saveModel } from './io.js';
 export * from './torch/index.js';

@@ -6,14 +6,16 @@
  *   state.json                 everything else a resume needs ({@link CheckpointState})
  *   epoch-temperatures.bin     the temperatures of the epoch in progress (mid-epoch checkpoints)
  *
- * A checkpoint is assembled under a temporary name and swapped in, so an interrupted write never
- * leaves a half-written checkpoint; {@link findCheckpoint} falls back to the previous one when a swap
- * was cut short.
+ * A checkpoint is assembled under a temporary name, every file fsynced, and swapped in (the
+ * directories fsynced too), so an interrupted write never leaves a half-written checkpoint;
+ * {@link findCheckpoint} falls back to the previous one when a swap was cut short. state.json records
+ * the CRC-32 of optimizer.bin and epoch-temperatures.bin (model.json that of weights.bin), checked by
+ * {@link readCheckpoint}.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { loadModel, saveModel } from '@atkd/models';
+import { crc32Hex, loadModel, saveModel } from '@atkd/models';
 import type { EpochAccumulator } from './records.js';
 
 export const CHECKPOINTS = 'checkpoints';
@@ -69,6 +71,24 @@ export interface CheckpointState {
   trainImages: number;
   /** Shapes of the momentum buffers in optimizer.bin, in the order of the model's trainable weights (null: no buffer yet). */
   optimizer: Array<number[] | null>;
+  /** CRC-32 (8 hex digits) of the checkpoint's binary files by name (absent in checkpoints of older atkd). */
+  checksums?: Record<string, string>;
+}
+
+/** fsyncs a file or a directory by path (a directory's entries survive a crash once it is synced). */
+function syncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `data` to `path` and fsyncs it. */
+function writeSynced(path: string, data: Uint8Array | string): void {
+  writeFileSync(path, data);
+  syncPath(path);
 }
 
 export interface CheckpointContents {
@@ -110,13 +130,21 @@ export async function writeCheckpoint(runDir: string, name: CheckpointName, c: C
       flat.set(p, off);
       off += p.length;
     }
-    writeFileSync(join(tmp, OPTIMIZER_BIN), new Uint8Array(flat.buffer));
-    if (c.epochTemperatures !== undefined) writeFileSync(join(tmp, EPOCH_TEMPS_BIN), new Uint8Array(c.epochTemperatures.buffer, c.epochTemperatures.byteOffset, c.epochTemperatures.byteLength));
-    const state: CheckpointState = { format: 'atkd-checkpoint/1', ...c.state, optimizer: shapes };
-    writeFileSync(join(tmp, STATE_JSON), `${JSON.stringify(state, null, 2)}\n`);
+    const optimizer = new Uint8Array(flat.buffer);
+    writeSynced(join(tmp, OPTIMIZER_BIN), optimizer);
+    const checksums: Record<string, string> = { [OPTIMIZER_BIN]: crc32Hex(optimizer) };
+    if (c.epochTemperatures !== undefined) {
+      const temps = new Uint8Array(c.epochTemperatures.buffer, c.epochTemperatures.byteOffset, c.epochTemperatures.byteLength);
+      writeSynced(join(tmp, EPOCH_TEMPS_BIN), temps);
+      checksums[EPOCH_TEMPS_BIN] = crc32Hex(temps);
+    }
+    const state: CheckpointState = { format: 'atkd-checkpoint/1', ...c.state, optimizer: shapes, checksums };
+    writeSynced(join(tmp, STATE_JSON), `${JSON.stringify(state, null, 2)}\n`);
+    syncPath(tmp);
     const old = join(root, `.${name}.old-${process.pid}`);
     if (existsSync(final)) renameSync(final, old);
     renameSync(tmp, final);
+    syncPath(root);
     rmSync(old, { recursive: true, force: true });
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
@@ -145,19 +173,33 @@ export interface LoadedCheckpoint {
   epochTemperatures: Float32Array | null;
 }
 
-/** Reads a checkpoint directory; errors name the file. The caller disposes `model`. */
+function verifyChecksum(dir: string, state: CheckpointState, file: string, bytes: Uint8Array): void {
+  const recorded = state.checksums?.[file];
+  if (recorded === undefined) return;
+  const got = crc32Hex(bytes);
+  if (got !== recorded) throw new CheckpointError(`checkpoint ${dir}: ${file} is corrupted: its CRC-32 is ${got}, state.json recorded ${recorded} when it was written`);
+}
+
+/**
+ * Reads a checkpoint directory; errors name the file. The weights' and the optimizer state's
+ * checksums are checked (a flipped byte is an error). The caller disposes `model`.
+ */
 export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const state = readJson<CheckpointState>(join(dir, STATE_JSON), 'checkpoint state');
   if (state.format !== 'atkd-checkpoint/1') throw new CheckpointError(`${join(dir, STATE_JSON)}: format ${JSON.stringify(state.format)} is not atkd-checkpoint/1`);
+  const binPath = join(dir, OPTIMIZER_BIN);
+  if (!existsSync(binPath)) throw new CheckpointError(`checkpoint ${dir}: ${OPTIMIZER_BIN} is missing`);
+  const bytes = readFileSync(binPath);
+  verifyChecksum(dir, state, OPTIMIZER_BIN, bytes);
+  const tPath = join(dir, EPOCH_TEMPS_BIN);
+  const temps = existsSync(tPath) ? readFileSync(tPath) : null;
+  if (temps !== null) verifyChecksum(dir, state, EPOCH_TEMPS_BIN, temps);
   let model: tf.LayersModel;
   try {
     model = await loadModel(dir);
   } catch (error) {
     throw new CheckpointError(`checkpoint ${dir}: ${(error as Error).message}`);
   }
-  const binPath = join(dir, OPTIMIZER_BIN);
-  if (!existsSync(binPath)) throw new CheckpointError(`checkpoint ${dir}: ${OPTIMIZER_BIN} is missing`);
-  const bytes = readFileSync(binPath);
   const expected = state.optimizer.reduce((s, shape) => s + (shape === null ? 0 : shape.reduce((a, b) => a * b, 1)), 0);
   if (bytes.length !== expected * 4) {
     model.dispose();
@@ -174,12 +216,7 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
       off += n;
     }
   }
-  const tPath = join(dir, EPOCH_TEMPS_BIN);
-  let epochTemperatures: Float32Array | null = null;
-  if (existsSync(tPath)) {
-    const t = readFileSync(tPath);
-    epochTemperatures = new Float32Array(t.buffer.slice(t.byteOffset, t.byteOffset + t.length));
-  }
+  const epochTemperatures = temps === null ? null : new Float32Array(temps.buffer.slice(temps.byteOffset, temps.byteOffset + temps.length));
   return { dir, state, model, buffers, epochTemperatures };
 }
 

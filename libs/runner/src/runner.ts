@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { withPosition } from '@atkd/columns';
-import { cifarBatches, epochLength, toRecordBatch, type CifarArrowFile, type CifarBatch } from '@atkd/data';
+import { cifarBatches, epochLength, removeStaleTemps, toRecordBatch, type CifarArrowFile, type CifarBatch } from '@atkd/data';
 import { distill } from '@atkd/pipeline';
 import { StudentTrainer, evaluateFile, type DistillationLoss, type EvalResult, type SgdOptions } from '@atkd/student';
 import { isLearnable, type TemperatureStrategy } from '@atkd/temperature';
@@ -162,6 +162,9 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
       : new StudentTrainer<'ce'>(student, { ...o.sgd, mode: 'ce', source, ...(o.normalize === undefined ? {} : { normalize: o.normalize }) });
     trainer = made;
 
+    // what writers killed mid-checkpoint left (temp directories, a swapped-out old copy once the new one is in)
+    await removeStaleTemps(join(o.dir, CHECKPOINTS));
+
     // ---- state (fresh or from `latest`)
     let state = initialState(o);
     let epochTemps: number[] = [];
@@ -176,7 +179,10 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
         ck.model.dispose();
       }
       restoreBuffers(made, ck.buffers, `checkpoint ${dir}`);
-      const { optimizer: _o, format: _f, ...rest } = ck.state;
+      if (o.epochs < ck.state.next.epoch) {
+        throw new CheckpointError(`${o.dir}: the run has done ${ck.state.next.epoch} epochs; ${o.epochs} epochs would end before where it stands (give at least ${ck.state.next.epoch})`);
+      }
+      const { optimizer: _o, format: _f, checksums: _c, ...rest } = ck.state;
       state = rest;
       if (ck.state.strategyState !== null && learnable !== undefined) learnable.setState(ck.state.strategyState);
       if (ck.epochTemperatures !== null) epochTemps = Array.from(ck.epochTemperatures);
@@ -298,8 +304,10 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
       if (better) state.best = { top1: ev.top1, epoch };
       emit({ type: 'epoch', record: rec, state });
       lastEpoch = rec;
-      await checkpoint('latest');
+      // best first: latest never names a best that is not there (a kill between the two leaves a
+      // best one epoch ahead of latest, which the resumed run, bit-identical, writes again)
       if (better) await checkpoint('best');
+      await checkpoint('latest');
     }
 
     if (aborted()) await checkpoint('latest');

@@ -1,5 +1,5 @@
 // Checkpoints: the round trip of weights, momentum buffers and state, the swap fallback, the seeded student.
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -39,6 +39,27 @@ describe('checkpoints', () => {
     expect(findCheckpoint(work, 'best')).toBeNull();
     for (const m of [model, other, wrong, ck.model]) m.dispose();
     for (const b of buffers) b?.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('flipped bytes in a checkpoint are an error naming the file (were: resumed from silently)', async () => {
+    const before = tf.memory().numTensors;
+    const model = seededModel('resnet8', 5);
+    const buffers = model.trainableWeights.map((w, i) => tf.randomNormal(w.shape as number[], 0, 1, 'float32', i + 7));
+    const dir = await writeCheckpoint(join(work, 'flip'), 'latest', { model, buffers, state: initialState({ student: 'resnet8', seed: 5 }) });
+    expect(readdirSync(join(work, 'flip', 'checkpoints'))).toEqual(['latest']); // no temp left
+    const flip = (file: string) => {
+      const b = readFileSync(join(dir, file));
+      b[b.length >> 1] ^= 4;
+      writeFileSync(join(dir, file), b);
+    };
+    flip('optimizer.bin');
+    await expect(readCheckpoint(dir)).rejects.toThrow(/flip[/\\]checkpoints[/\\]latest: optimizer\.bin is corrupted: its CRC-32 is [0-9a-f]{8}, state\.json recorded [0-9a-f]{8}/);
+    flip('optimizer.bin');
+    flip('weights.bin');
+    await expect(readCheckpoint(dir)).rejects.toThrow(/the weights are corrupted/);
+    model.dispose();
+    for (const b of buffers) b.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -1,6 +1,7 @@
 // runEpochs in process: resume at any step gives the run an uninterrupted one gives (weights, optimizer
 // state, step records), train (cross-entropy) and distill modes, events, no tensor left behind.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -128,5 +129,29 @@ describe('runEpochs', () => {
     await expect(runEpochs({ ...options(join(work, 'x'), 'distill'), teacher: undefined })).rejects.toThrow(/needs a teacher and a strategy/);
     await expect(runEpochs({ ...options(join(work, 'nothing'), 'train'), resume: true })).rejects.toThrow(/nothing: no checkpoint in .*nothing\/checkpoints\/latest/);
     await expect(runEpochs({ ...options(join(work, 'train-full'), 'train'), student: 'resnet14', resume: true })).rejects.toThrow(/holds a resnet8 student, the config asks for resnet14: the checkpoint does not match/);
+  });
+
+  it('a new best is written before latest: a kill between the two never leaves latest naming a missing best', async () => {
+    const { events } = await run(join(work, 'order'), 'train');
+    const afterEpochs = events.flatMap((t, i) => (t === 'epoch' ? [events.slice(i + 1).filter((x) => x.startsWith('checkpoint:')).slice(0, 2)] : []));
+    expect(afterEpochs.length).toBe(2);
+    expect(afterEpochs[0]).toEqual(['checkpoint:best', 'checkpoint:latest']); // the first epoch is always a new best
+    for (const pair of afterEpochs) if (pair.includes('checkpoint:best')) expect(pair).toEqual(['checkpoint:best', 'checkpoint:latest']);
+  });
+
+  it('resuming with fewer epochs than the run has done is refused (was: completed: epoch 2/1)', async () => {
+    await expect(runEpochs({ ...options(join(work, 'train-full'), 'train'), epochs: 1, resume: true })).rejects.toThrow(/train-full: the run has done 2 epochs; 1 epochs would end before where it stands \(give at least 2\)/);
+  });
+
+  it('sweeps what killed writers left in checkpoints/ (a temp checkpoint, a swapped-out old one)', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const dir = join(work, 'sweep');
+    const root = join(dir, 'checkpoints');
+    mkdirSync(join(root, `.latest.tmp-${dead}`), { recursive: true });
+    writeFileSync(join(root, `.latest.tmp-${dead}`, 'weights.bin'), 'half');
+    mkdirSync(join(root, 'best'));
+    mkdirSync(join(root, `.best.old-${dead}`));
+    await run(dir, 'train', undefined, { epochs: 1 });
+    expect(readdirSync(root).sort()).toEqual(['best', 'latest']);
   });
 });

@@ -3,7 +3,7 @@
  * directory (e.g. a run's checkpoint), a run directory (its `best` checkpoint), or a PyTorch `.pth`
  * (with --model <architecture>).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, MAX_WASM_THREADS, type BackendChoice } from '@atkd/backend';
 import { MODEL_NAMES } from '@atkd/models';
@@ -15,6 +15,7 @@ import { embeddedDefaults } from '../lib/defaults.js';
 import { StepProgress } from '../lib/progress.js';
 import { epochLength } from '@atkd/data';
 import { findCheckpoint } from '@atkd/runner';
+import { engineLine } from '../lib/training.js';
 import { evaluateFile } from '@atkd/student';
 
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -26,6 +27,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   threads: { description: `XNNPACK threads of the wasm engine, 1..${MAX_WASM_THREADS} (default: ATKD_WASM_THREADS, else every core)`, placeholder: 'N' },
   json: { value: false, description: 'print the result as JSON on stdout' },
   quiet: { short: 'q', value: false, description: 'no progress bar' },
+  verbose: { value: false, description: "the engine's full selection report instead of one line" },
   help: { short: 'h', value: false, description: 'show this help' },
 };
 
@@ -42,9 +44,19 @@ export const evalCommand: Command = {
     let spec = args.positionals[0];
     if (!existsSync(spec)) throw new Error(`atkd eval: ${spec} does not exist`);
     if (existsSync(join(spec, 'config.json')) && !existsSync(join(spec, 'model.json'))) {
-      const best = findCheckpoint(spec, 'best') ?? findCheckpoint(spec, 'latest');
-      if (best === null) throw new Error(`atkd eval: run directory ${spec} has no checkpoint`);
-      spec = best;
+      const best = findCheckpoint(spec, 'best');
+      const latest = findCheckpoint(spec, 'latest');
+      if (best === null && latest === null) throw new Error(`atkd eval: run directory ${spec} has no checkpoint (the run stopped before its first one)`);
+      if (best === null) {
+        // say so instead of silently evaluating another checkpoint than the run's best
+        const named = (JSON.parse(readFileSync(join(latest as string, 'state.json'), 'utf8')) as { best: { epoch: number } | null }).best;
+        io.stderr.write(
+          named !== null
+            ? `atkd eval: warning: ${spec} has no checkpoints/best although latest records a best at epoch ${named.epoch + 1}; evaluating latest (${latest}) instead\n`
+            : `atkd eval: note: ${spec} has no best checkpoint yet (no epoch finished); evaluating latest (${latest})\n`,
+        );
+      }
+      spec = (best ?? latest) as string;
     }
     const arch = stringFlag(args, 'model');
     if (arch !== undefined && !MODEL_NAMES.includes(arch)) throw new UsageError(`atkd eval: flag --model: unknown model "${arch}" (known: ${MODEL_NAMES.join(', ')})`);
@@ -55,7 +67,8 @@ export const evalCommand: Command = {
     const limit = intFlag(args, 'limit', 'atkd eval', 1) ?? null;
     const dataPath = stringFlag(args, 'data') ?? embeddedDefaults().test;
     const threads = intFlag(args, 'threads', 'atkd eval', 1, MAX_WASM_THREADS);
-    const info = await initBackend({ prefer: backend as BackendChoice | undefined, wasmThreads: threads, log: quiet ? false : (l) => void io.stderr.write(`${l}\n`) });
+    const info = await initBackend({ prefer: backend as BackendChoice | undefined, wasmThreads: threads, log: quiet || !args.flags.has('verbose') ? false : (l) => void io.stderr.write(`${l}\n`) });
+    if (!quiet) io.stderr.write(`${engineLine(info)}\n`);
     const file = await openDataFile(dataPath, 'test data');
     try {
       let model;

@@ -18,6 +18,7 @@ const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   resume: { description: 'continue the run in DIR from its checkpoint `latest` (config from DIR/config.json)', placeholder: 'DIR' },
   'no-plots': { value: false, description: 'do not render the plots at the end' },
   quiet: { short: 'q', value: false, description: 'no progress bar or notes on stderr' },
+  verbose: { value: false, description: "the engine's full selection report (skipped engines, kernels) instead of one line" },
   json: { value: false, description: 'print the summary as JSON on stdout (nothing else on stdout)' },
   help: { short: 'h', value: false, description: 'show this help' },
 };
@@ -97,7 +98,7 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
   const quiet = args.flags.has('quiet') || args.flags.has('json');
   const json = args.flags.has('json');
   const stderr = io.stderr as NodeJS.WritableStream & { isTTY?: boolean };
-  const out = { quiet, stderr, info: (line: string) => (quiet ? undefined : void stderr.write(`${line}\n`)) };
+  const out = { quiet, verbose: args.flags.has('verbose'), stderr, info: (line: string) => (quiet ? undefined : void stderr.write(`${line}\n`)) };
 
   const resumeDir = stringFlag(args, 'resume');
   const file = stringFlag(args, 'config');

@@ -4,11 +4,12 @@
  * the teacher and the strategy, Ctrl-C, and the progress bars. The loop itself (`runEpochs`: the
  * pipeline over epochs, evaluation, checkpoints, resume) lives in `@atkd/runner`.
  */
-import { mkdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice, type BackendInfo } from '@atkd/backend';
-import { runEpochs, type EpochRecord, type RunEvent } from '@atkd/runner';
+import { removeStaleTemps } from '@atkd/data';
+import { findCheckpoint, runEpochs, type EpochRecord, type RunEvent } from '@atkd/runner';
 import { loadTeacher, modelClasses } from '@atkd/teacher';
 import { getStrategy } from '@atkd/temperature';
 import { getLoss } from '@atkd/student';
@@ -24,6 +25,8 @@ export interface Output {
   /** Progress and notes (stderr). */
   info(line: string): void;
   quiet: boolean;
+  /** The engine's full selection report instead of one short line (--verbose). */
+  verbose?: boolean;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
@@ -114,27 +117,41 @@ function progressView(config: RunConfig, runDir: string, metrics: MetricsLog, ou
   };
 }
 
+/** The one line about the engine a run prints (the full selection report is behind --verbose). */
+export function engineLine(info: BackendInfo): string {
+  return `engine: ${info.name}${info.name === 'wasm' ? ` (${info.threads} XNNPACK thread${info.threads === 1 ? '' : 's'})` : ''}${info.forced ? ', forced' : ''}`;
+}
+
 /** Runs (or resumes) a training run; writes the run directory; resolves to the summary. */
 export async function runTraining(opts: RunOptions): Promise<RunSummary> {
   const { config, out } = opts;
   const runDir = resolve(opts.runDir);
   const distill = config.command === 'distill';
 
-  // ---- run directory
-  if (!opts.resume) {
-    if (existsSync(join(runDir, CONFIG_JSON))) throw new RunDirError(`run directory ${runDir} already holds a run (config.json); continue it with --resume ${opts.runDir}, or choose another --out`);
-    mkdirSync(runDir, { recursive: true });
-    writeJsonAtomic(join(runDir, CONFIG_JSON), config);
+  // ---- run directory: a directory without a checkpoint (a run that failed or was killed before its
+  // first one) can be started again; one with a checkpoint is continued with --resume
+  const hasCheckpoint = findCheckpoint(runDir, 'latest') !== null;
+  let resume = opts.resume;
+  if (!resume && existsSync(join(runDir, CONFIG_JSON)) && hasCheckpoint) {
+    throw new RunDirError(`run directory ${runDir} already holds a run (config.json, checkpoints); continue it with --resume ${opts.runDir}, or choose another --out`);
+  }
+  if (resume && !hasCheckpoint) {
+    out.info(`${runDir} has no checkpoint yet (the run stopped before its first one): starting it again`);
+    resume = false;
   }
   const metrics = new MetricsLog(runDir);
 
-  // ---- engine, data
-  const backend: BackendInfo = await initBackend({ prefer: (config.backend ?? undefined) as BackendChoice | undefined, wasmThreads: config.threads ?? undefined, log: out.quiet ? false : (line) => out.info(line) });
+  // ---- engine, data: everything is checked before the run directory is written
+  const backend: BackendInfo = await initBackend({ prefer: (config.backend ?? undefined) as BackendChoice | undefined, wasmThreads: config.threads ?? undefined, log: out.quiet || out.verbose !== true ? false : (line) => out.info(line) });
+  out.info(engineLine(backend));
   const trainFile = await openDataFile(config.train, 'training data');
   const testFile = await openDataFile(config.test, 'test data').catch(async (e: unknown) => {
     await trainFile.close();
     throw e;
   });
+  if (trainFile.meta.split === 'test') {
+    out.stderr.write(`atkd ${config.command}: warning: the training data ${config.train} holds the test split of CIFAR-100 (its metadata says split "test"); test accuracy on it means nothing\n`);
+  }
 
   let teacher: tf.LayersModel | null = null;
   const stop = new AbortController();
@@ -162,6 +179,14 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
       const tc = modelClasses(teacher);
       if (tc !== CLASSES) throw new RunDirError(`teacher ${config.teacher} outputs ${tc} classes; CIFAR-100 needs ${CLASSES}`);
     }
+    const strategy = distill ? getStrategy(config.strategy as string, config.strategyOptions) : undefined;
+    const loss = distill ? getLoss(config.loss ?? 'kd', config.lossOptions) : undefined;
+    if (!resume) {
+      mkdirSync(runDir, { recursive: true });
+      await removeStaleTemps(runDir);
+      writeJsonAtomic(join(runDir, CONFIG_JSON), config);
+      rmSync(metrics.path, { force: true }); // lines of a start that stopped before its first checkpoint
+    } else await removeStaleTemps(runDir);
     const view = progressView(config, runDir, metrics, out);
     const result = await runEpochs({
       mode: config.command,
@@ -180,10 +205,10 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
       train: trainFile,
       test: testFile,
       trainName: config.train,
-      ...(teacher === null ? {} : { teacher, strategy: getStrategy(config.strategy as string, config.strategyOptions), loss: getLoss(config.loss ?? 'kd', config.lossOptions) }),
+      ...(teacher === null || strategy === undefined || loss === undefined ? {} : { teacher, strategy, loss }),
       ...(config.normalization === 'cifar100' ? {} : { normalize: normalizerFor(config.normalization) }),
       dir: runDir,
-      resume: opts.resume,
+      resume,
       signal: stop.signal,
       onEvent: view.onEvent,
     });
