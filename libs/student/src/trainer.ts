@@ -371,7 +371,7 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
       ...(learn === undefined ? {} : { learn }),
       temperatures: Float32Array.from(temperatureUsed),
       terms: Object.fromEntries(loss.termNames.map((n, i) => [n, termValues[i]])),
-      outsideRadius: countOutsideRadius(cols.teacher, C, temperatureUsed, standardize, cols.eps),
+      outsideRadius: countOutsideRadius(cols.teacher, cols.classes, temperatureUsed, standardize, cols.eps),
     };
   }
 
