@@ -25,7 +25,7 @@ export function projectTestConfig(projectRoot: string, name: string, options: Pr
       // One XNNPACK thread per test process: nx runs two projects at once on CI's 2 cores, and
       // spinning pool threads on a busy core slow everything down. The threaded path has its own
       // test (libs/backend/test/wasm-threads.test.ts, in a child process).
-      env: { ATKD_WASM_THREADS: process.env['ATKD_WASM_THREADS'] ?? '1' },
+      env: { ATKD_THREADS: process.env['ATKD_THREADS'] ?? '1', ATKD_WASM_THREADS: process.env['ATKD_WASM_THREADS'] ?? '1' },
       pool: 'forks',
       reporters: ['default', ['json', { outputFile: resolve(workspaceRoot, 'reports', 'tests', `${name}.json`) }]],
     },

@@ -1,4 +1,5 @@
-// Backend selection for atkd: tfjs-node-gpu > tfjs-node > wasm (+ atkd training kernels) > cpu.
+// Backend selection for atkd: tfjs-node-gpu > tfjs-node > torch (libtorch, @atkd/backend-torch) > wasm
+// (+ atkd training kernels) > cpu.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -6,9 +7,10 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { initializedWasm, registerWasmTrainingKernels } from './kernels/register.js';
 import { prepareWasmThreads, unrefWasmWorkers, wasmThreads, wasmThreadsFrom } from './wasm-threads.js';
+import { threadsFrom } from '@atkd/backend-torch/threads';
 
 /** The engines atkd can run on, best first. */
-export const BACKEND_CHOICES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['tfjs-node-gpu', 'tfjs-node', 'torch', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface SkippedBackend {
@@ -20,7 +22,7 @@ export interface SkippedBackend {
 export interface BackendInfo {
   /** The chosen engine. */
   name: BackendChoice;
-  /** The TF.js backend name now active ('tensorflow', 'wasm' or 'cpu'). */
+  /** The TF.js backend name now active ('tensorflow', 'torch', 'wasm' or 'cpu'). */
   tfBackend: string;
   /** Engines tried before the chosen one, with the reason each was skipped. */
   reasons: SkippedBackend[];
@@ -28,8 +30,10 @@ export interface BackendInfo {
   forced: boolean;
   /** atkd kernels registered on wasm (empty for other engines). */
   kernels: string[];
-  /** XNNPACK threads of the wasm engine (1 for the other engines, which manage their own). */
+  /** Threads of the engine: ATen intra-op threads on torch, XNNPACK threads on wasm (1 for the others, which manage their own). */
   threads: number;
+  /** The engine's library version where atkd knows it (libtorch's on torch), else null. */
+  version: string | null;
   /** Why wasm runs on fewer threads than asked (null when it got them, or for other engines). */
   threadsNote: string | null;
 }
@@ -44,9 +48,12 @@ export interface InitBackendOptions {
   /** Register atkd's wasm training kernels when wasm is chosen (default true). */
   wasmKernels?: boolean;
   /**
-   * XNNPACK threads for wasm, 1..8 (overrides ATKD_WASM_THREADS). Default: every core in the main
-   * thread, 1 in a worker thread. Fixed once wasm has initialized in this thread.
+   * Threads of the engine (overrides ATKD_THREADS): ATen intra-op threads on torch, XNNPACK threads
+   * on wasm (1..8). Default: every core in the main thread, 1 in a worker thread. On wasm the count
+   * is fixed once wasm has initialized in this thread.
    */
+  threads?: number;
+  /** The older name of `threads` (wasm only); `threads` wins when both are given. */
   wasmThreads?: number;
 }
 
@@ -78,6 +85,26 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
   }
   if (!(await tf.setBackend('tensorflow'))) return `${pkg}: the 'tensorflow' backend failed to initialize`;
   return null;
+}
+
+/** libtorch's version and ATen's threads after the last successful torch initialization. */
+let torchState: { version: string; threads: number } | null = null;
+
+async function tryTorch(threads: number): Promise<string | null> {
+  let mod: typeof import('@atkd/backend-torch');
+  try {
+    mod = await import('@atkd/backend-torch');
+  } catch (e) {
+    return `@atkd/backend-torch failed to load: ${message(e)}`;
+  }
+  if (!mod.registerTorchBackend()) return mod.torchUnavailable() ?? 'the torch engine is not available';
+  try {
+    if (!(await tf.setBackend('torch'))) return 'the torch backend failed to initialize';
+    torchState = { version: mod.torchVersion(), threads: mod.setTorchThreads(threads) };
+    return null;
+  } catch (e) {
+    return `torch failed: ${message(e)}`;
+  }
 }
 
 /** Why the last wasm initialization got fewer threads than asked. */
@@ -118,11 +145,14 @@ async function tryCpu(): Promise<string | null> {
   }
 }
 
-async function attempt(choice: BackendChoice, kernels: boolean, threads: number): Promise<string | null> {
+interface ThreadCounts { torch: number; wasm: number }
+
+async function attempt(choice: BackendChoice, kernels: boolean, threads: ThreadCounts): Promise<string | null> {
   switch (choice) {
     case 'tfjs-node-gpu': return tryNative('@tensorflow/tfjs-node-gpu');
     case 'tfjs-node': return tryNative('@tensorflow/tfjs-node');
-    case 'wasm': return tryWasm(kernels, threads);
+    case 'torch': return tryTorch(threads.torch);
+    case 'wasm': return tryWasm(kernels, threads.wasm);
     case 'cpu': return tryCpu();
   }
 }
@@ -146,8 +176,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     ? parseChoice(options.prefer, 'initBackend({ prefer })')
     : envValue !== undefined && envValue !== '' ? parseChoice(envValue, 'ATKD_BACKEND') : undefined;
   const kernels = options.wasmKernels ?? true;
-  const threads = wasmThreadsFrom(options.wasmThreads, env);
-  const key = `${forced ?? 'auto'}|${kernels}|${threads}`;
+  const requested = options.threads ?? options.wasmThreads;
+  const threads: ThreadCounts = {
+    torch: threadsFrom(requested, env, { source: options.threads !== undefined ? 'initBackend({ threads })' : 'initBackend({ wasmThreads })' }),
+    wasm: wasmThreadsFrom(requested, env),
+  };
+  const key = `${forced ?? 'auto'}|${kernels}|${threads.torch}|${threads.wasm}`;
   if (current !== null && current.key === key) return current.info;
   const log = options.log === false ? () => undefined : options.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const info = select(forced, kernels, threads, log, options.prefer !== undefined ? 'prefer' : 'ATKD_BACKEND');
@@ -157,7 +191,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 }
 
 async function select(
-  forced: BackendChoice | undefined, kernels: boolean, threads: number, log: (l: string) => void, forcedBy: string,
+  forced: BackendChoice | undefined, kernels: boolean, threads: ThreadCounts, log: (l: string) => void, forcedBy: string,
 ): Promise<BackendInfo> {
   const reasons: SkippedBackend[] = [];
   const order = forced !== undefined ? [forced] : [...BACKEND_CHOICES];
@@ -166,15 +200,18 @@ async function select(
     if (why === null) {
       await tf.ready();
       const wasm = choice === 'wasm';
+      const torch = choice === 'torch' && torchState !== null ? torchState : null;
       const info: BackendInfo = {
         name: choice, tfBackend: tf.getBackend(), reasons, forced: forced !== undefined,
         kernels: wasm && kernels ? registerWasmTrainingKernels() : [],
-        threads: wasm ? wasmThreads() : 1,
+        threads: wasm ? wasmThreads() : torch !== null ? torch.threads : 1,
+        version: torch !== null ? torch.version : null,
         threadsNote: wasm ? threadsNote : null,
       };
       const skipped = reasons.map((r) => `${r.backend}: ${r.skipped}`).join('; ');
-      const threadsText = wasm ? `, ${info.threads} XNNPACK thread${info.threads === 1 ? '' : 's'}` +
-        (info.threadsNote !== null ? ` (${info.threadsNote})` : '') : '';
+      const plural = info.threads === 1 ? '' : 's';
+      const threadsText = wasm ? `, ${info.threads} XNNPACK thread${plural}` + (info.threadsNote !== null ? ` (${info.threadsNote})` : '')
+        : torch !== null ? ` (libtorch ${torch.version}, ${info.threads} ATen thread${plural})` : '';
       log(`[atkd/backend] using ${choice}${threadsText}${forced !== undefined ? ` (forced by ${forcedBy})` : ''}` +
         (skipped ? ` — skipped ${skipped}` : '') +
         (info.kernels.length > 0 ? ` — atkd wasm kernels: ${info.kernels.join(', ')}` : ''));

@@ -16,9 +16,9 @@ import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMainThread } from 'node:worker_threads';
+import { threadsFrom } from '@atkd/backend-torch/threads';
 import { initializedWasm } from './kernels/register.js';
 
 const require = createRequire(import.meta.url);
@@ -27,27 +27,15 @@ const require = createRequire(import.meta.url);
 export const MAX_WASM_THREADS = 8;
 
 /**
- * The XNNPACK thread count to use when none is given: `ATKD_WASM_THREADS`, else every core in the
- * main thread, and 1 inside a worker thread (where atkd already splits work across threads).
- * An invalid value is an error naming its source.
+ * The XNNPACK thread count: `requested`, else the one threads setting `ATKD_THREADS`, else
+ * `ATKD_WASM_THREADS` (its older, wasm-only name), else every core in the main thread and 1 inside a
+ * worker thread (where atkd already splits work across threads). An invalid value is an error
+ * naming its source. (The parsing is `threadsFrom` of @atkd/backend-torch/threads, shared by every engine.)
  */
 export function wasmThreadsFrom(
   requested: number | undefined, env: Record<string, string | undefined> = process.env,
 ): number {
-  if (requested !== undefined) return checkThreads(requested, 'initBackend({ wasmThreads })');
-  const v = env['ATKD_WASM_THREADS'];
-  if (v !== undefined && v.trim() !== '') {
-    const n = Number(v);
-    return checkThreads(n, 'ATKD_WASM_THREADS', v);
-  }
-  return isMainThread ? Math.min(MAX_WASM_THREADS, availableParallelism()) : 1;
-}
-
-function checkThreads(n: number, source: string, raw: unknown = n): number {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
-    throw new Error(`${source}=${String(raw)} is not a thread count; use an integer from 1 to ${MAX_WASM_THREADS}`);
-  }
-  return n;
+  return threadsFrom(requested, env, { max: MAX_WASM_THREADS, source: 'initBackend({ wasmThreads })', legacyVar: 'ATKD_WASM_THREADS' });
 }
 
 /** What one attempt to enable threads did, reported in BackendInfo. */

@@ -18,7 +18,7 @@ async function inChild(threads: string, tempDir = tmp): Promise<ChildReport> {
   // A fresh process: the XNNPACK thread count is fixed once wasm initializes. The 20 s timeout
   // also catches a process kept alive by the pthread workers.
   const { stdout } = await run(process.execPath, [child], {
-    env: { ...process.env, ATKD_WASM_THREADS: threads, TMPDIR: tempDir }, timeout: 20_000,
+    env: { ...process.env, ATKD_THREADS: threads, ATKD_WASM_THREADS: threads, TMPDIR: tempDir }, timeout: 20_000,
   });
   return JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport;
 }

@@ -24,7 +24,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'batch-size': { description: 'images per forward pass (default 200)', placeholder: 'N' },
   limit: { description: 'evaluate only the first N images', placeholder: 'N' },
   backend: { description: 'TF.js engine (default: best available)', placeholder: 'NAME' },
-  threads: { description: `XNNPACK threads of the wasm engine, 1..${MAX_WASM_THREADS} (default: ATKD_WASM_THREADS, else every core)`, placeholder: 'N' },
+  threads: { description: `threads of the engine (ATen on torch, XNNPACK on wasm), 1..${MAX_WASM_THREADS} (default: ATKD_THREADS, else every core)`, placeholder: 'N' },
   json: { value: false, description: 'print the result as JSON on stdout' },
   quiet: { short: 'q', value: false, description: 'no progress bar' },
   verbose: { value: false, description: "the engine's full selection report instead of one line" },
@@ -67,7 +67,7 @@ export const evalCommand: Command = {
     const limit = intFlag(args, 'limit', 'atkd eval', 1) ?? null;
     const dataPath = stringFlag(args, 'data') ?? embeddedDefaults().test;
     const threads = intFlag(args, 'threads', 'atkd eval', 1, MAX_WASM_THREADS);
-    const info = await initBackend({ prefer: backend as BackendChoice | undefined, wasmThreads: threads, log: quiet || !args.flags.has('verbose') ? false : (l) => void io.stderr.write(`${l}\n`) });
+    const info = await initBackend({ prefer: backend as BackendChoice | undefined, threads, log: quiet || !args.flags.has('verbose') ? false : (l) => void io.stderr.write(`${l}\n`) });
     if (!quiet) io.stderr.write(`${engineLine(info)}\n`);
     const file = await openDataFile(dataPath, 'test data');
     try {

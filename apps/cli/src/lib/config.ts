@@ -78,7 +78,7 @@ export interface RunConfig {
   checkpointEvery: number;
   /** TF.js engine (null: the best available, see `@atkd/backend`). */
   backend: string | null;
-  /** XNNPACK threads of the wasm engine (null: ATKD_WASM_THREADS, else every core). */
+  /** Threads of the engine, ATen on torch, XNNPACK on wasm (null: ATKD_THREADS, else every core). */
   threads: number | null;
 }
 
@@ -235,7 +235,7 @@ export const KEYS: Readonly<Record<string, KeySpec>> = {
   evalBatchSize: { kind: 'int', commands: BOTH, min: 1, max: 8192, description: 'evaluation batch size', placeholder: 'N' },
   checkpointEvery: { kind: 'int', commands: BOTH, min: 0, max: 1e9, description: 'also write `latest` every N steps (0: each epoch only)', placeholder: 'N' },
   backend: { kind: 'backend', commands: BOTH, nullable: true, description: `TF.js engine: ${BACKEND_CHOICES.join(', ')} (default: best available)`, placeholder: 'NAME' },
-  threads: { kind: 'int', commands: BOTH, min: 1, max: MAX_WASM_THREADS, nullable: true, description: 'XNNPACK threads of the wasm engine (default: ATKD_WASM_THREADS, else every core)', placeholder: 'N' },
+  threads: { kind: 'int', commands: BOTH, min: 1, max: MAX_WASM_THREADS, nullable: true, description: 'threads of the engine: ATen on torch, XNNPACK on wasm (default: ATKD_THREADS, else every core)', placeholder: 'N' },
 };
 
 /** The flag of a key (`batchSize` -> `--batch-size`; `presets` -> `--preset`). */

@@ -35,7 +35,7 @@ export interface RunSummary {
   command: 'distill' | 'train';
   runDir: string;
   backend: string;
-  /** XNNPACK threads when the backend is wasm (ATKD_WASM_THREADS), else 1. */
+  /** Threads of the engine (ATen on torch, XNNPACK on wasm; ATKD_THREADS), else 1. */
   backendThreads: number;
   epochs: number;
   epochsDone: number;
@@ -119,7 +119,10 @@ function progressView(config: RunConfig, runDir: string, metrics: MetricsLog, ou
 
 /** The one line about the engine a run prints (the full selection report is behind --verbose). */
 export function engineLine(info: BackendInfo): string {
-  return `engine: ${info.name}${info.name === 'wasm' ? ` (${info.threads} XNNPACK thread${info.threads === 1 ? '' : 's'})` : ''}${info.forced ? ', forced' : ''}`;
+  const plural = info.threads === 1 ? '' : 's';
+  const detail = info.name === 'wasm' ? ` (${info.threads} XNNPACK thread${plural})`
+    : info.name === 'torch' ? ` (libtorch ${info.version ?? '?'}, ${info.threads} ATen thread${plural})` : '';
+  return `engine: ${info.name}${detail}${info.forced ? ', forced' : ''}`;
 }
 
 /** Runs (or resumes) a training run; writes the run directory; resolves to the summary. */
@@ -142,7 +145,7 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
   const metrics = new MetricsLog(runDir);
 
   // ---- engine, data: everything is checked before the run directory is written
-  const backend: BackendInfo = await initBackend({ prefer: (config.backend ?? undefined) as BackendChoice | undefined, wasmThreads: config.threads ?? undefined, log: out.quiet || out.verbose !== true ? false : (line) => out.info(line) });
+  const backend: BackendInfo = await initBackend({ prefer: (config.backend ?? undefined) as BackendChoice | undefined, threads: config.threads ?? undefined, log: out.quiet || out.verbose !== true ? false : (line) => out.info(line) });
   out.info(engineLine(backend));
   const trainFile = await openDataFile(config.train, 'training data');
   const testFile = await openDataFile(config.test, 'test data').catch(async (e: unknown) => {

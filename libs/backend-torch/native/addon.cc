@@ -1,0 +1,823 @@
+// The atkd torch engine's native side: a Node-API addon over ATen (libtorch). Tensors live in a
+// per-environment table (one per main/worker thread) keyed by integer ids; JavaScript holds only
+// ids. TF.js's NHWC tensors are stored as ATen tensors of the same logical shape; convolutions and
+// pooling view them as NCHW with channels-last strides (a permute, no copy).
+// Every entry point catches c10::Error / std::exception and throws a JavaScript Error instead:
+// a bad input never takes the process down.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/Version.h>
+#include <torch/csrc/api/include/torch/version.h>
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+using Napi::CallbackInfo;
+using Napi::Value;
+
+constexpr int kFloat32 = 0;
+constexpr int kInt32 = 1;
+constexpr int kBool = 2;
+
+at::ScalarType scalarType(int code) {
+  switch (code) {
+    case kFloat32: return at::kFloat;
+    case kInt32: return at::kInt;
+    case kBool: return at::kBool;
+  }
+  throw std::invalid_argument("unknown dtype code " + std::to_string(code));
+}
+
+int dtypeCode(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return kFloat32;
+    case at::kInt: return kInt32;
+    case at::kBool: return kBool;
+    default: throw std::invalid_argument(std::string("unsupported ATen dtype ") + c10::toString(t));
+  }
+}
+
+struct ArgError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports) {
+    DefineAddon(exports, {
+      InstanceMethod<&Addon::FromData>("fromData"),
+      InstanceMethod<&Addon::Read>("read"),
+      InstanceMethod<&Addon::Dispose>("dispose"),
+      InstanceMethod<&Addon::Count>("count"),
+      InstanceMethod<&Addon::Shape>("shape"),
+      InstanceMethod<&Addon::Dtype>("dtype"),
+      InstanceMethod<&Addon::SetThreads>("setThreads"),
+      InstanceMethod<&Addon::Threads>("threads"),
+      InstanceMethod<&Addon::Version>("version"),
+      InstanceMethod<&Addon::SetDevice>("setDevice"),
+      InstanceMethod<&Addon::Fill>("fill"),
+      InstanceMethod<&Addon::Unary>("unary"),
+      InstanceMethod<&Addon::Binary>("binary"),
+      InstanceMethod<&Addon::Reduce>("reduce"),
+      InstanceMethod<&Addon::ArgReduce>("argReduce"),
+      InstanceMethod<&Addon::Cast>("cast"),
+      InstanceMethod<&Addon::Reshape>("reshape"),
+      InstanceMethod<&Addon::Transpose>("transpose"),
+      InstanceMethod<&Addon::Conv2d>("conv2d"),
+      InstanceMethod<&Addon::Conv2dBackpropInput>("conv2dBackpropInput"),
+      InstanceMethod<&Addon::Conv2dBackpropFilter>("conv2dBackpropFilter"),
+      InstanceMethod<&Addon::Pool>("pool"),
+      InstanceMethod<&Addon::PoolGrad>("poolGrad"),
+      InstanceMethod<&Addon::BatchNorm>("batchNorm"),
+      InstanceMethod<&Addon::BatchNormGrad>("batchNormGrad"),
+      InstanceMethod<&Addon::MatMul>("matMul"),
+      InstanceMethod<&Addon::Softmax>("softmax"),
+      InstanceMethod<&Addon::Slice>("slice"),
+      InstanceMethod<&Addon::StridedSlice>("stridedSlice"),
+      InstanceMethod<&Addon::Concat>("concat"),
+      InstanceMethod<&Addon::Pad>("pad"),
+      InstanceMethod<&Addon::Gather>("gather"),
+      InstanceMethod<&Addon::OneHot>("oneHot"),
+      InstanceMethod<&Addon::Tile>("tile"),
+      InstanceMethod<&Addon::Select>("select"),
+      InstanceMethod<&Addon::Split>("split"),
+      InstanceMethod<&Addon::Reverse>("reverse"),
+      InstanceMethod<&Addon::Cumulative>("cumulative"),
+      InstanceMethod<&Addon::AddN>("addN"),
+      InstanceMethod<&Addon::TopK>("topk"),
+    });
+  }
+
+ private:
+  std::unordered_map<int64_t, at::Tensor> tensors_;
+  int64_t next_ = 1;
+  at::Device device_ = at::Device(at::kCPU);
+
+  // ---- argument helpers -------------------------------------------------------------------
+  const at::Tensor& T(const CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsNumber()) throw ArgError("argument " + std::to_string(i) + " must be a tensor id");
+    int64_t id = info[i].As<Napi::Number>().Int64Value();
+    auto it = tensors_.find(id);
+    if (it == tensors_.end()) throw ArgError("unknown tensor id " + std::to_string(id) + " (disposed?)");
+    return it->second;
+  }
+  // Optional tensor: id <= 0 means none.
+  c10::optional<at::Tensor> OptT(const CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsNumber() || info[i].As<Napi::Number>().Int64Value() <= 0) return c10::nullopt;
+    return T(info, i);
+  }
+  static std::vector<int64_t> IV(const CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsArray()) throw ArgError("argument " + std::to_string(i) + " must be an array of integers");
+    auto a = info[i].As<Napi::Array>();
+    std::vector<int64_t> v(a.Length());
+    for (uint32_t k = 0; k < a.Length(); ++k) {
+      Napi::Value e = a.Get(k);
+      if (!e.IsNumber()) throw ArgError("argument " + std::to_string(i) + "[" + std::to_string(k) + "] is not a number");
+      v[k] = e.As<Napi::Number>().Int64Value();
+    }
+    return v;
+  }
+  static double D(const CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsNumber()) throw ArgError("argument " + std::to_string(i) + " must be a number");
+    return info[i].As<Napi::Number>().DoubleValue();
+  }
+  static int64_t I(const CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsNumber()) throw ArgError("argument " + std::to_string(i) + " must be an integer");
+    return info[i].As<Napi::Number>().Int64Value();
+  }
+  static bool B(const CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsBoolean()) throw ArgError("argument " + std::to_string(i) + " must be a boolean");
+    return info[i].As<Napi::Boolean>().Value();
+  }
+  static std::string S(const CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsString()) throw ArgError("argument " + std::to_string(i) + " must be a string");
+    return info[i].As<Napi::String>().Utf8Value();
+  }
+  Value Put(Napi::Env env, at::Tensor t) {
+    int64_t id = next_++;
+    tensors_.emplace(id, std::move(t));
+    return Napi::Number::New(env, static_cast<double>(id));
+  }
+  Value PutAll(Napi::Env env, const std::vector<at::Tensor>& ts) {
+    auto a = Napi::Array::New(env, ts.size());
+    for (size_t k = 0; k < ts.size(); ++k) a.Set(static_cast<uint32_t>(k), Put(env, ts[k]));
+    return a;
+  }
+
+  template <typename F>
+  Value Guard(const CallbackInfo& info, F&& f) {
+    try {
+      return f();
+    } catch (const Napi::Error&) {
+      throw;
+    } catch (const c10::Error& e) {
+      throw Napi::Error::New(info.Env(), e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), e.what());
+    } catch (...) {
+      throw Napi::Error::New(info.Env(), "unknown native error");
+    }
+  }
+
+  static at::Tensor nchw(const at::Tensor& nhwc) {
+    if (nhwc.dim() != 4) throw ArgError("expected a rank-4 NHWC tensor, got rank " + std::to_string(nhwc.dim()));
+    return nhwc.permute({0, 3, 1, 2});
+  }
+  static at::Tensor nhwc(const at::Tensor& nchw) { return nchw.permute({0, 2, 3, 1}).contiguous(); }
+  static at::Tensor channelsLast(const at::Tensor& x) { return x.contiguous(at::MemoryFormat::ChannelsLast); }
+
+  // ---- data -------------------------------------------------------------------------------
+  Value FromData(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      if (info.Length() < 3 || !info[0].IsTypedArray()) throw ArgError("fromData(values: TypedArray, shape, dtype)");
+      auto ta = info[0].As<Napi::TypedArray>();
+      auto shape = IV(info, 1);
+      auto st = scalarType(static_cast<int>(I(info, 2)));
+      int64_t n = 1;
+      for (auto s : shape) {
+        if (s < 0) throw ArgError("negative dimension in shape");
+        n *= s;
+      }
+      size_t elem = at::elementSize(st);
+      if (ta.ByteLength() != static_cast<size_t>(n) * elem)
+        throw ArgError("values hold " + std::to_string(ta.ByteLength()) + " bytes but shape and dtype need " + std::to_string(n * elem));
+      auto t = at::empty(shape, at::TensorOptions().dtype(st));
+      if (n > 0) {
+        auto buf = ta.ArrayBuffer();
+        std::memcpy(t.data_ptr(), static_cast<uint8_t*>(buf.Data()) + ta.ByteOffset(), ta.ByteLength());
+      }
+      if (device_ != at::Device(at::kCPU)) t = t.to(device_);
+      return Put(info.Env(), t);
+    });
+  }
+  Value Read(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      auto t = T(info, 0).to(at::kCPU).contiguous();
+      int code = dtypeCode(t.scalar_type());
+      size_t bytes = t.numel() * t.element_size();
+      auto buf = Napi::ArrayBuffer::New(info.Env(), bytes);
+      if (bytes > 0) std::memcpy(buf.Data(), t.data_ptr(), bytes);
+      size_t n = t.numel();
+      if (code == kFloat32) return Napi::Float32Array::New(info.Env(), n, buf, 0);
+      if (code == kInt32) return Napi::Int32Array::New(info.Env(), n, buf, 0);
+      return Napi::Uint8Array::New(info.Env(), n, buf, 0);
+    });
+  }
+  Value Dispose(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      int64_t id = I(info, 0);
+      return Napi::Boolean::New(info.Env(), tensors_.erase(id) > 0);
+    });
+  }
+  Value Count(const CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(tensors_.size())); }
+  Value Shape(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      auto s = T(info, 0).sizes();
+      auto a = Napi::Array::New(info.Env(), s.size());
+      for (size_t k = 0; k < s.size(); ++k) a.Set(static_cast<uint32_t>(k), Napi::Number::New(info.Env(), static_cast<double>(s[k])));
+      return a;
+    });
+  }
+  Value Dtype(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value { return Napi::Number::New(info.Env(), dtypeCode(T(info, 0).scalar_type())); });
+  }
+  Value SetThreads(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      int64_t n = I(info, 0);
+      if (n < 1) throw ArgError("threads must be >= 1");
+      at::set_num_threads(static_cast<int>(n));
+      return Napi::Number::New(info.Env(), at::get_num_threads());
+    });
+  }
+  Value Threads(const CallbackInfo& info) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+  Value Version(const CallbackInfo& info) {
+    return Napi::String::New(info.Env(), TORCH_VERSION);
+  }
+  Value SetDevice(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      device_ = at::Device(S(info, 0));
+      return Napi::String::New(info.Env(), device_.str());
+    });
+  }
+  Value Fill(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      auto shape = IV(info, 0);
+      double v = D(info, 1);
+      auto st = scalarType(static_cast<int>(I(info, 2)));
+      return Put(info.Env(), at::full(shape, v, at::TensorOptions().dtype(st).device(device_)));
+    });
+  }
+
+  // ---- element-wise -----------------------------------------------------------------------
+  Value Unary(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      std::string op = S(info, 0);
+      const at::Tensor& x = T(info, 1);
+      double a = info.Length() > 2 && info[2].IsNumber() ? D(info, 2) : 0.0;
+      double b = info.Length() > 3 && info[3].IsNumber() ? D(info, 3) : 0.0;
+      at::Tensor y;
+      if (op == "Abs") y = at::abs(x);
+      else if (op == "Neg") y = at::neg(x);
+      else if (op == "Exp") y = at::exp(x);
+      else if (op == "Expm1") y = at::expm1(x);
+      else if (op == "Log") y = at::log(x);
+      else if (op == "Log1p") y = at::log1p(x);
+      else if (op == "Sqrt") y = at::sqrt(x);
+      else if (op == "Rsqrt") y = at::rsqrt(x);
+      else if (op == "Square") y = at::mul(x, x);
+      else if (op == "Reciprocal") y = at::reciprocal(x);
+      else if (op == "Sign") y = at::sign(x);
+      else if (op == "Floor") y = at::floor(x);
+      else if (op == "Ceil") y = at::ceil(x);
+      else if (op == "Round") y = at::round(x);  // half to even, as TF
+      else if (op == "Relu") y = at::relu(x);
+      else if (op == "Relu6") y = at::clamp(x, 0, 6);
+      else if (op == "Sigmoid") y = at::sigmoid(x);
+      else if (op == "Tanh") y = at::tanh(x);
+      else if (op == "Sin") y = at::sin(x);
+      else if (op == "Cos") y = at::cos(x);
+      else if (op == "Erf") y = at::erf(x);
+      else if (op == "Softplus") y = at::softplus(x);
+      else if (op == "Elu") y = at::elu(x);
+      else if (op == "Selu") y = at::selu(x);
+      else if (op == "LeakyRelu") y = at::where(x >= 0, x, x * a);
+      else if (op == "Step") y = at::where(at::isnan(x), x, at::where(x > 0, at::ones_like(x), at::full_like(x, a)));
+      else if (op == "ClipByValue") y = at::clamp(x, a, b);
+      else if (op == "LogicalNot") y = at::logical_not(x);
+      else if (op == "IsNan") y = at::isnan(x);
+      else if (op == "IsInf") y = at::isinf(x);
+      else if (op == "IsFinite") y = at::isfinite(x);
+      else if (op == "Identity") y = x.clone();
+      else throw ArgError("unknown unary op " + op);
+      if (y.scalar_type() != x.scalar_type() && y.scalar_type() != at::kBool) y = y.to(x.scalar_type());
+      return Put(info.Env(), y);
+    });
+  }
+  Value Binary(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      std::string op = S(info, 0);
+      const at::Tensor& a = T(info, 1);
+      const at::Tensor& b = T(info, 2);
+      at::Tensor y;
+      bool logical = false;
+      if (op == "Add") y = at::add(a, b);
+      else if (op == "Sub") y = at::sub(a, b);
+      else if (op == "Multiply") y = at::mul(a, b);
+      else if (op == "RealDiv") y = at::div(a, b);
+      else if (op == "FloorDiv") y = at::div(a, b, "floor");
+      else if (op == "Maximum") y = at::maximum(a, b);
+      else if (op == "Minimum") y = at::minimum(a, b);
+      else if (op == "Pow") y = at::pow(a, b);
+      else if (op == "SquaredDifference") { auto d = at::sub(a, b); y = d.mul_(d); }
+      else if (op == "Mod") y = at::remainder(a, b);
+      else if (op == "Atan2") y = at::atan2(a, b);
+      else if (op == "Prelu") y = at::where(a >= 0, a, a * b);
+      else if (op == "EluGrad") y = at::where(b < 0, a * (b + 1), a);
+      else {
+        logical = true;
+        if (op == "Equal") y = at::eq(a, b);
+        else if (op == "NotEqual") y = at::ne(a, b);
+        else if (op == "Less") y = at::lt(a, b);
+        else if (op == "LessEqual") y = at::le(a, b);
+        else if (op == "Greater") y = at::gt(a, b);
+        else if (op == "GreaterEqual") y = at::ge(a, b);
+        else if (op == "LogicalAnd") y = at::logical_and(a, b);
+        else if (op == "LogicalOr") y = at::logical_or(a, b);
+        else if (op == "LogicalXor") y = at::logical_xor(a, b);
+        else throw ArgError("unknown binary op " + op);
+      }
+      if (op == "FloorDiv") y = y.to(at::kInt);  // TF.js's FloorDiv is int32 whatever the inputs
+      else if (!logical && y.scalar_type() != a.scalar_type()) y = y.to(a.scalar_type());
+      return Put(info.Env(), y);
+    });
+  }
+  Value AddN(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      if (!info[0].IsArray()) throw ArgError("addN(ids[])");
+      auto ids = IV(info, 0);
+      if (ids.empty()) throw ArgError("addN of no tensors");
+      at::Tensor acc;
+      for (size_t k = 0; k < ids.size(); ++k) {
+        auto it = tensors_.find(ids[k]);
+        if (it == tensors_.end()) throw ArgError("unknown tensor id " + std::to_string(ids[k]));
+        acc = k == 0 ? it->second.clone() : acc.add_(it->second);
+      }
+      return Put(info.Env(), acc);
+    });
+  }
+
+  // ---- reductions -------------------------------------------------------------------------
+  Value Reduce(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      std::string op = S(info, 0);
+      const at::Tensor& x = T(info, 1);
+      auto axes = IV(info, 2);
+      bool keep = B(info, 3);
+      at::Tensor y;
+      if (axes.empty()) {
+        y = x.clone();
+      } else if (op == "Sum") y = at::sum(x, axes, keep);
+      else if (op == "Mean") y = at::mean(x.scalar_type() == at::kFloat ? x : x.to(at::kFloat), axes, keep);
+      else if (op == "Prod") {
+        y = x;
+        std::vector<int64_t> sorted = axes;
+        std::sort(sorted.rbegin(), sorted.rend());
+        for (auto ax : sorted) y = at::prod(y, ax, true);
+        if (!keep) for (auto ax : sorted) y = y.squeeze(ax);
+      } else if (op == "Max" || op == "Min" || op == "All" || op == "Any") {
+        y = op == "Max" ? at::amax(x, axes, keep) : op == "Min" ? at::amin(x, axes, keep)
+          : op == "All" ? at::amin(x.to(at::kBool), axes, keep) : at::amax(x.to(at::kBool), axes, keep);
+      } else throw ArgError("unknown reduction " + op);
+      if (y.scalar_type() != x.scalar_type()) y = y.to(x.scalar_type());
+      return Put(info.Env(), y.contiguous());
+    });
+  }
+  Value ArgReduce(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      std::string op = S(info, 0);
+      const at::Tensor& x = T(info, 1);
+      int64_t axis = I(info, 2);
+      auto y = op == "ArgMax" ? at::argmax(x, axis) : at::argmin(x, axis);
+      return Put(info.Env(), y.to(at::kInt));
+    });
+  }
+  Value Cumulative(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      std::string op = S(info, 0);
+      at::Tensor x = T(info, 1);
+      int64_t axis = I(info, 2);
+      bool exclusive = B(info, 3), reverse = B(info, 4);
+      if (reverse) x = x.flip(axis);
+      at::Tensor y = op == "Cumsum" ? at::cumsum(x, axis) : at::cumprod(x, axis);
+      if (exclusive) {
+        auto first = op == "Cumsum" ? at::zeros_like(x.narrow(axis, 0, 1)) : at::ones_like(x.narrow(axis, 0, 1));
+        y = at::cat({first, y.narrow(axis, 0, x.size(axis) - 1)}, axis);
+      }
+      if (reverse) y = y.flip(axis);
+      if (y.scalar_type() != x.scalar_type()) y = y.to(x.scalar_type());
+      return Put(info.Env(), y.contiguous());
+    });
+  }
+
+  // ---- layout -----------------------------------------------------------------------------
+  Value Cast(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      auto st = scalarType(static_cast<int>(I(info, 1)));
+      if (st == at::kBool) return Put(info.Env(), at::ne(x, 0));
+      return Put(info.Env(), x.to(st));
+    });
+  }
+  Value Reshape(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value { return Put(info.Env(), T(info, 0).reshape(IV(info, 1))); });
+  }
+  Value Transpose(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value { return Put(info.Env(), T(info, 0).permute(IV(info, 1)).contiguous()); });
+  }
+  Value Slice(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      at::Tensor x = T(info, 0);
+      auto begin = IV(info, 1), size = IV(info, 2);
+      if (begin.size() != static_cast<size_t>(x.dim()) || size.size() != begin.size()) throw ArgError("slice: begin/size rank mismatch");
+      for (int64_t d = 0; d < x.dim(); ++d) x = x.narrow(d, begin[d], size[d]);
+      return Put(info.Env(), x.contiguous());
+    });
+  }
+  Value StridedSlice(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      at::Tensor x = T(info, 0);
+      auto begin = IV(info, 1), end = IV(info, 2), strides = IV(info, 3), outShape = IV(info, 4);
+      for (int64_t d = 0; d < x.dim() && d < static_cast<int64_t>(begin.size()); ++d) {
+        int64_t s = strides[d];
+        if (s > 0) {
+          x = x.slice(d, begin[d], std::max(end[d], begin[d]), s);
+        } else {
+          // begin > end, negative stride: indices begin, begin+s, ... > end.
+          int64_t n = begin[d] > end[d] ? (begin[d] - end[d] - s - 1) / (-s) : 0;
+          auto idx = at::arange(0, n, at::TensorOptions().dtype(at::kLong)).mul(s).add(begin[d]);
+          x = x.index_select(d, idx);
+        }
+      }
+      return Put(info.Env(), x.contiguous().reshape(outShape));
+    });
+  }
+  Value Concat(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      auto ids = IV(info, 0);
+      int64_t axis = I(info, 1);
+      std::vector<at::Tensor> xs;
+      for (auto id : ids) {
+        auto it = tensors_.find(id);
+        if (it == tensors_.end()) throw ArgError("unknown tensor id " + std::to_string(id));
+        xs.push_back(it->second);
+      }
+      return Put(info.Env(), at::cat(xs, axis));
+    });
+  }
+  Value Pad(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      auto p = IV(info, 1);  // [before0, after0, before1, after1, ...]
+      double v = D(info, 2);
+      std::vector<int64_t> rev;
+      for (int64_t d = x.dim() - 1; d >= 0; --d) {
+        rev.push_back(p[2 * d]);
+        rev.push_back(p[2 * d + 1]);
+      }
+      return Put(info.Env(), at::constant_pad_nd(x, rev, v));
+    });
+  }
+  Value Gather(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      const at::Tensor& idx = T(info, 1);
+      int64_t axis = I(info, 2);
+      auto flat = idx.reshape({-1}).to(at::kLong);
+      if (flat.numel() > 0) {
+        auto lo = flat.min().item<int64_t>(), hi = flat.max().item<int64_t>();
+        if (lo < 0 || hi >= x.size(axis))
+          throw ArgError("index " + std::to_string(lo < 0 ? lo : hi) + " is not in [0, " + std::to_string(x.size(axis)) + ")");
+      }
+      auto y = x.index_select(axis, flat);
+      std::vector<int64_t> shape(x.sizes().begin(), x.sizes().begin() + axis);
+      for (auto s : idx.sizes()) shape.push_back(s);
+      for (int64_t d = axis + 1; d < x.dim(); ++d) shape.push_back(x.size(d));
+      return Put(info.Env(), y.reshape(shape));
+    });
+  }
+  Value OneHot(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& idx = T(info, 0);
+      int64_t depth = I(info, 1);
+      double on = D(info, 2), off = D(info, 3);
+      auto st = scalarType(static_cast<int>(I(info, 4)));
+      auto range = at::arange(depth, at::TensorOptions().dtype(at::kInt).device(idx.device()));
+      auto hit = at::eq(idx.to(at::kInt).unsqueeze(-1), range);
+      auto opts = at::TensorOptions().dtype(st).device(idx.device());
+      return Put(info.Env(), at::where(hit, at::scalar_tensor(on, opts), at::scalar_tensor(off, opts)));
+    });
+  }
+  Value Tile(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value { return Put(info.Env(), T(info, 0).repeat(IV(info, 1))); });
+  }
+  Value Select(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      at::Tensor c = T(info, 0).to(at::kBool);
+      const at::Tensor& a = T(info, 1);
+      const at::Tensor& b = T(info, 2);
+      if (c.dim() == 1 && a.dim() > 1) {
+        std::vector<int64_t> s(a.dim(), 1);
+        s[0] = c.size(0);
+        c = c.reshape(s);
+      }
+      return Put(info.Env(), at::where(c, a, b));
+    });
+  }
+  Value Split(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      auto sizes = IV(info, 1);
+      int64_t axis = I(info, 2);
+      auto parts = at::split_with_sizes(x, sizes, axis);
+      std::vector<at::Tensor> out;
+      for (auto& p : parts) out.push_back(p.contiguous());
+      return PutAll(info.Env(), out);
+    });
+  }
+  Value Reverse(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value { return Put(info.Env(), T(info, 0).flip(IV(info, 1))); });
+  }
+  Value TopK(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      int64_t k = I(info, 1);
+      auto r = at::topk(x, k, -1, true, true);
+      return PutAll(info.Env(), {std::get<0>(r), std::get<1>(r).to(at::kInt)});
+    });
+  }
+
+  // ---- convolutions -----------------------------------------------------------------------
+  // p = [padTop, padBottom, padLeft, padRight, strideH, strideW, dilationH, dilationW]
+  struct ConvP {
+    int64_t pt, pb, pl, pr, sh, sw, dh, dw;
+    bool sym() const { return pt == pb && pl == pr; }
+  };
+  static ConvP convP(const std::vector<int64_t>& p) {
+    if (p.size() < 8) throw ArgError("convolution parameters need 8 integers");
+    return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]};
+  }
+  // TF filter [kh, kw, ci, co] (or depthwise [kh, kw, ci, mult]) -> ATen weight [co, ci/groups, kh, kw].
+  static at::Tensor weight(const at::Tensor& f, bool depthwise) {
+    if (f.dim() != 4) throw ArgError("filter must be rank 4");
+    if (!depthwise) return f.permute({3, 2, 0, 1});
+    return f.permute({2, 3, 0, 1}).reshape({f.size(2) * f.size(3), 1, f.size(0), f.size(1)});
+  }
+  static at::Tensor activate(at::Tensor y, const std::string& act, double alpha, const c10::optional<at::Tensor>& prelu) {
+    if (act.empty() || act == "linear") return y;
+    if (act == "relu") return y.relu_();
+    if (act == "relu6") return y.clamp_(0, 6);
+    if (act == "elu") return at::elu(y);
+    if (act == "sigmoid") return y.sigmoid_();
+    if (act == "leakyrelu") return at::where(y >= 0, y, y * alpha);
+    if (act == "prelu") {
+      if (!prelu) throw ArgError("prelu activation without weights");
+      return at::where(y >= 0, y, y * *prelu);
+    }
+    throw ArgError("unknown activation " + act);
+  }
+  // conv2d(x, filter, bias|0, p[8], depthwise, activation, leakyAlpha, prelu|0)
+  Value Conv2d(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      const at::Tensor& f = T(info, 1);
+      auto bias = OptT(info, 2);
+      auto p = convP(IV(info, 3));
+      bool depthwise = B(info, 4);
+      std::string act = info.Length() > 5 && info[5].IsString() ? S(info, 5) : "";
+      double alpha = info.Length() > 6 && info[6].IsNumber() ? D(info, 6) : 0.2;
+      auto prelu = OptT(info, 7);
+      if (x.scalar_type() != at::kFloat || f.scalar_type() != at::kFloat) throw ArgError("input and filter must be float32");
+      if (x.dim() != 4) throw ArgError("input must be rank 4 (NHWC), got rank " + std::to_string(x.dim()));
+      if (f.dim() != 4) throw ArgError("filter must be rank 4, got rank " + std::to_string(f.dim()));
+      if (f.size(2) != x.size(3))
+        throw ArgError("input has " + std::to_string(x.size(3)) + " channels but the filter expects " + std::to_string(f.size(2)));
+      at::Tensor X = nchw(x);
+      if (!p.sym()) {
+        X = at::constant_pad_nd(X, {p.pl, p.pr, p.pt, p.pb}, 0);
+        p.pt = p.pb = p.pl = p.pr = 0;
+      }
+      X = channelsLast(X);
+      at::Tensor W = weight(f, depthwise).contiguous(at::MemoryFormat::ChannelsLast);
+      int64_t groups = depthwise ? x.size(3) : 1;
+      c10::optional<at::Tensor> b;
+      if (bias) b = bias->reshape({-1});
+      auto Y = at::convolution(X, W, b, {p.sh, p.sw}, {p.pt, p.pl}, {p.dh, p.dw}, false, {0, 0}, groups);
+      return Put(info.Env(), activate(nhwc(Y), act, alpha, prelu));
+    });
+  }
+  // conv2dBackpropInput(dy, filter, inShape[4], p[8], depthwise)
+  Value Conv2dBackpropInput(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& dy = T(info, 0);
+      const at::Tensor& f = T(info, 1);
+      auto inShape = IV(info, 2);
+      auto p = convP(IV(info, 3));
+      bool depthwise = B(info, 4);
+      if (inShape.size() != 4) throw ArgError("inShape must have 4 entries");
+      if (dy.dim() != 4) throw ArgError("dy must be rank 4");
+      int64_t H = inShape[1], Wd = inShape[2];
+      int64_t kh = f.size(0), kw = f.size(1);
+      int64_t effH = (kh - 1) * p.dh + 1, effW = (kw - 1) * p.dw + 1;
+      int64_t oh = dy.size(1), ow = dy.size(2);
+      at::Tensor DY = channelsLast(nchw(dy));
+      at::Tensor W = weight(f, depthwise).contiguous(at::MemoryFormat::ChannelsLast);
+      int64_t groups = depthwise ? inShape[3] : 1;
+      at::Tensor DX;
+      if (p.sym()) {
+        int64_t oph = H - ((oh - 1) * p.sh - 2 * p.pt + effH), opw = Wd - ((ow - 1) * p.sw - 2 * p.pl + effW);
+        DX = at::convolution(DY, W, c10::nullopt, {p.sh, p.sw}, {p.pt, p.pl}, {p.dh, p.dw}, true, {oph, opw}, groups);
+      } else {
+        int64_t Hp = H + p.pt + p.pb, Wp = Wd + p.pl + p.pr;
+        int64_t oph = Hp - ((oh - 1) * p.sh + effH), opw = Wp - ((ow - 1) * p.sw + effW);
+        DX = at::convolution(DY, W, c10::nullopt, {p.sh, p.sw}, {0, 0}, {p.dh, p.dw}, true, {oph, opw}, groups);
+        DX = DX.narrow(2, p.pt, H).narrow(3, p.pl, Wd);
+      }
+      return Put(info.Env(), nhwc(DX));
+    });
+  }
+  // conv2dBackpropFilter(x, dy, filterShape[4], p[8], depthwise)
+  Value Conv2dBackpropFilter(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      const at::Tensor& dy = T(info, 1);
+      auto fs = IV(info, 2);
+      auto p = convP(IV(info, 3));
+      bool depthwise = B(info, 4);
+      if (fs.size() != 4) throw ArgError("filterShape must have 4 entries");
+      at::Tensor X = nchw(x);
+      if (!p.sym()) {
+        X = at::constant_pad_nd(X, {p.pl, p.pr, p.pt, p.pb}, 0);
+        p.pt = p.pb = p.pl = p.pr = 0;
+      }
+      X = channelsLast(X);
+      at::Tensor DY = channelsLast(nchw(dy));
+      int64_t groups = depthwise ? fs[2] : 1;
+      std::vector<int64_t> wshape = depthwise ? std::vector<int64_t>{fs[2] * fs[3], 1, fs[0], fs[1]}
+                                              : std::vector<int64_t>{fs[3], fs[2], fs[0], fs[1]};
+      auto Wfake = at::empty(wshape, x.options()).contiguous(at::MemoryFormat::ChannelsLast);
+      auto r = at::convolution_backward(DY, X, Wfake, c10::nullopt, {p.sh, p.sw}, {p.pt, p.pl}, {p.dh, p.dw}, false, {0, 0},
+                                        groups, {false, true, false});
+      at::Tensor dW = std::get<1>(r);
+      at::Tensor out = depthwise ? dW.reshape({fs[2], fs[3], fs[0], fs[1]}).permute({2, 3, 0, 1})
+                                 : dW.permute({2, 3, 1, 0});
+      return Put(info.Env(), out.contiguous());
+    });
+  }
+
+  // ---- pooling ----------------------------------------------------------------------------
+  // p = [kh, kw, sh, sw, pt, pb, pl, pr]
+  Value Pool(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      std::string kind = S(info, 0);
+      const at::Tensor& x = T(info, 1);
+      auto q = IV(info, 2);
+      if (q.size() < 8) throw ArgError("pool parameters need 8 integers");
+      int64_t kh = q[0], kw = q[1], sh = q[2], sw = q[3], pt = q[4], pb = q[5], pl = q[6], pr = q[7];
+      at::Tensor X = channelsLast(nchw(x));
+      bool direct = pt == pb && pl == pr && pt * 2 <= kh && pl * 2 <= kw;
+      at::Tensor Y;
+      if (kind == "max") {
+        if (!direct) {
+          X = channelsLast(at::constant_pad_nd(X, {pl, pr, pt, pb}, -std::numeric_limits<double>::infinity()));
+          pt = pl = 0;
+        }
+        Y = at::max_pool2d(X, {kh, kw}, {sh, sw}, {pt, pl});
+      } else {
+        if (direct) {
+          Y = at::avg_pool2d(X, {kh, kw}, {sh, sw}, {pt, pl}, false, false);
+        } else {
+          auto Xp = channelsLast(at::constant_pad_nd(X, {pl, pr, pt, pb}, 0));
+          auto ones = at::constant_pad_nd(at::ones({1, 1, X.size(2), X.size(3)}, X.options()), {pl, pr, pt, pb}, 0);
+          auto cnt = at::avg_pool2d(ones, {kh, kw}, {sh, sw}, {0, 0}, false, true);
+          Y = at::avg_pool2d(Xp, {kh, kw}, {sh, sw}, {0, 0}, false, true).div(cnt);
+        }
+      }
+      return Put(info.Env(), nhwc(Y));
+    });
+  }
+  // poolGrad(kind, dy, x, p[8])
+  Value PoolGrad(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      std::string kind = S(info, 0);
+      const at::Tensor& dy = T(info, 1);
+      const at::Tensor& x = T(info, 2);
+      auto q = IV(info, 3);
+      if (q.size() < 8) throw ArgError("pool parameters need 8 integers");
+      int64_t kh = q[0], kw = q[1], sh = q[2], sw = q[3], pt = q[4], pb = q[5], pl = q[6], pr = q[7];
+      at::Tensor X = channelsLast(nchw(x));
+      at::Tensor DY = channelsLast(nchw(dy));
+      bool direct = pt == pb && pl == pr && pt * 2 <= kh && pl * 2 <= kw;
+      at::Tensor DX;
+      if (kind == "max") {
+        at::Tensor Xp = X;
+        int64_t qt = pt, ql = pl;
+        if (!direct) {
+          Xp = channelsLast(at::constant_pad_nd(X, {pl, pr, pt, pb}, -std::numeric_limits<double>::infinity()));
+          qt = ql = 0;
+        }
+        auto r = at::max_pool2d_with_indices(Xp, {kh, kw}, {sh, sw}, {qt, ql});
+        DX = at::max_pool2d_with_indices_backward(DY, Xp, {kh, kw}, {sh, sw}, {qt, ql}, {1, 1}, false, std::get<1>(r));
+        if (!direct) DX = DX.narrow(2, pt, X.size(2)).narrow(3, pl, X.size(3));
+      } else {
+        // TF.js's AvgPoolGrad (cpu, the referee) divides by the full window, padding included,
+        // although the forward AvgPool divides by the valid pixels only: matched here.
+        if (pt == pb && pl == pr && pt * 2 <= kh && pl * 2 <= kw) {
+          DX = at::avg_pool2d_backward(DY, X, {kh, kw}, {sh, sw}, {pt, pl}, false, true, c10::nullopt);
+        } else {
+          auto Xp = channelsLast(at::constant_pad_nd(X, {pl, pr, pt, pb}, 0));
+          DX = at::avg_pool2d_backward(DY, Xp, {kh, kw}, {sh, sw}, {0, 0}, false, true, c10::nullopt);
+          DX = DX.narrow(2, pt, X.size(2)).narrow(3, pl, X.size(3));
+        }
+      }
+      return Put(info.Env(), nhwc(DX));
+    });
+  }
+
+  // ---- batch norm -------------------------------------------------------------------------
+  // batchNorm(x, mean, variance, offset|0, scale|0, eps): TF's FusedBatchNorm (inference form with
+  // the given statistics; broadcasting over the last axis).
+  Value BatchNorm(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      const at::Tensor& mean = T(info, 1);
+      const at::Tensor& var = T(info, 2);
+      auto offset = OptT(info, 3);
+      auto scale = OptT(info, 4);
+      double eps = D(info, 5);
+      int64_t C = x.size(-1);
+      auto perChannel = [&](const at::Tensor& t) { return t.numel() == C && (t.dim() <= 1 || t.size(-1) == C); };
+      bool channel = x.dim() == 4 && perChannel(mean) && perChannel(var) && (!offset || perChannel(*offset)) &&
+                     (!scale || perChannel(*scale));
+      if (channel) {
+        auto w = scale ? c10::optional<at::Tensor>(scale->reshape({C})) : c10::nullopt;
+        auto b = offset ? c10::optional<at::Tensor>(offset->reshape({C})) : c10::nullopt;
+        auto Y = at::batch_norm(channelsLast(nchw(x)), w, b, mean.reshape({C}), var.reshape({C}), false, 0.0, eps, false);
+        return Put(info.Env(), nhwc(Y));
+      }
+      auto inv = at::rsqrt(var + eps);
+      if (scale) inv = inv * *scale;
+      auto y = (x - mean) * inv;
+      if (offset) y = y + *offset;
+      return Put(info.Env(), y);
+    });
+  }
+  // batchNormGrad(dy, x, mean, variance, scale|0, eps, shapes...) -> [dx, dmean, dvariance, doffset, dscale]
+  // The five gradients of TF's FusedBatchNorm (mean and variance treated as inputs), in one pass
+  // over the activations for per-channel statistics.
+  Value BatchNormGrad(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& dy = T(info, 0);
+      const at::Tensor& x = T(info, 1);
+      const at::Tensor& mean = T(info, 2);
+      const at::Tensor& var = T(info, 3);
+      auto scale = OptT(info, 4);
+      double eps = D(info, 5);
+      // reduction axes: every axis where the statistic broadcasts
+      int64_t C = x.size(-1);
+      auto inv = at::rsqrt(var + eps);
+      at::Tensor g = scale ? inv * *scale : inv;
+      auto dx = dy * g;
+      std::vector<int64_t> axes;
+      for (int64_t d = 0; d < x.dim() - 1; ++d) axes.push_back(d);
+      (void)C;
+      at::Tensor xc = x - mean;
+      auto sum_dy = axes.empty() ? dy : at::sum(dy, axes);
+      auto sum_dy_xc = axes.empty() ? dy * xc : at::sum(dy * xc, axes);
+      auto dmean = -(sum_dy * g.reshape({-1}));
+      auto dvar = sum_dy_xc * (scale ? scale->reshape({-1}) : at::ones_like(sum_dy)) * (-0.5) * inv.pow(3).reshape({-1});
+      auto doffset = sum_dy;
+      auto dscale = sum_dy_xc * inv.reshape({-1});
+      return PutAll(info.Env(), {dx, dmean, dvar, doffset, dscale});
+    });
+  }
+
+  // ---- matmul / softmax -------------------------------------------------------------------
+  // matMul(a, b, transposeA, transposeB, bias|0, activation, leakyAlpha, prelu|0)
+  Value MatMul(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      at::Tensor a = T(info, 0);
+      at::Tensor b = T(info, 1);
+      if (a.scalar_type() != b.scalar_type()) throw ArgError("a and b have different dtypes");
+      if (B(info, 2)) a = a.transpose(-1, -2);
+      if (B(info, 3)) b = b.transpose(-1, -2);
+      if (a.size(-1) != b.size(-2))
+        throw ArgError("inner dimensions " + std::to_string(a.size(-1)) + " and " + std::to_string(b.size(-2)) + " differ");
+      auto bias = OptT(info, 4);
+      std::string act = info.Length() > 5 && info[5].IsString() ? S(info, 5) : "";
+      double alpha = info.Length() > 6 && info[6].IsNumber() ? D(info, 6) : 0.2;
+      auto prelu = OptT(info, 7);
+      at::Tensor y = at::matmul(a, b);
+      if (bias) y = y.add_(*bias);
+      return Put(info.Env(), activate(y, act, alpha, prelu).contiguous());
+    });
+  }
+  Value Softmax(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      int64_t dim = I(info, 1);
+      bool log = info.Length() > 2 && info[2].IsBoolean() && B(info, 2);
+      return Put(info.Env(), log ? at::log_softmax(x, dim) : at::softmax(x, dim));
+    });
+  }
+};
+
+}  // namespace
+
+NODE_API_ADDON(Addon)

@@ -1,0 +1,4 @@
+import { Any } from '@tensorflow/tfjs-core';
+import { reduceKernel } from './reduce.js';
+
+export const anyConfig = reduceKernel(Any);

@@ -1,0 +1,9 @@
+import { AvgPool, backend_util, type AvgPoolAttrs, type AvgPoolInputs } from '@tensorflow/tfjs-core';
+import { poolParams } from './conv-util.js';
+import { torchKernel } from './kernel.js';
+
+export const avgPoolConfig = torchKernel<AvgPoolInputs, AvgPoolAttrs>(AvgPool, ({ inputs: { x }, backend, attrs }) => {
+  const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1,
+    attrs.pad, attrs.dimRoundingMode);
+  return backend.out(backend.native.pool('avg', backend.nid(x), poolParams(info)), x.dtype);
+});

@@ -1,0 +1,4 @@
+import { Exp } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const expConfig = unaryKernel(Exp);

@@ -1,0 +1,4 @@
+import { FloorDiv } from '@tensorflow/tfjs-core';
+import { binaryKernel } from './binary.js';
+
+export const floorDivConfig = binaryKernel(FloorDiv, 'int32');

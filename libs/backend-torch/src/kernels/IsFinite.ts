@@ -1,0 +1,4 @@
+import { IsFinite } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const isFiniteConfig = unaryKernel(IsFinite, undefined, 'bool');

@@ -1,0 +1,4 @@
+import { LeakyRelu, type LeakyReluAttrs } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const leakyReluConfig = unaryKernel<LeakyReluAttrs>(LeakyRelu, (a) => [a.alpha]);

@@ -1,0 +1,4 @@
+import { LessEqual } from '@tensorflow/tfjs-core';
+import { binaryKernel } from './binary.js';
+
+export const lessEqualConfig = binaryKernel(LessEqual, 'bool');

@@ -1,0 +1,4 @@
+import { Log } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const logConfig = unaryKernel(Log);

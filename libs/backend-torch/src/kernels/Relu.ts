@@ -1,0 +1,4 @@
+import { Relu } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const reluConfig = unaryKernel(Relu);

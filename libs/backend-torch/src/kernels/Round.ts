@@ -1,0 +1,4 @@
+import { Round } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const roundConfig = unaryKernel(Round);

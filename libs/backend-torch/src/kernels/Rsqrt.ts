@@ -1,0 +1,4 @@
+import { Rsqrt } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const rsqrtConfig = unaryKernel(Rsqrt);

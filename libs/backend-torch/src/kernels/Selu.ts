@@ -1,0 +1,4 @@
+import { Selu } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const seluConfig = unaryKernel(Selu);

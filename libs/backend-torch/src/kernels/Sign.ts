@@ -1,0 +1,4 @@
+import { Sign } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const signConfig = unaryKernel(Sign);

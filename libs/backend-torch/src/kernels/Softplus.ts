@@ -1,0 +1,4 @@
+import { Softplus } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const softplusConfig = unaryKernel(Softplus);

@@ -1,0 +1,4 @@
+import { Square } from '@tensorflow/tfjs-core';
+import { unaryKernel } from './unary.js';
+
+export const squareConfig = unaryKernel(Square);

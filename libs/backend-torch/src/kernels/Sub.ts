@@ -1,0 +1,4 @@
+import { Sub } from '@tensorflow/tfjs-core';
+import { binaryKernel } from './binary.js';
+
+export const subConfig = binaryKernel(Sub);

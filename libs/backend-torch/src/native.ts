@@ -1,0 +1,92 @@
+// Loads the Node-API addon (build/Release/atkd_torch.node). When it was not built (no libtorch on
+// this machine) or cannot be loaded, `loadNative()` returns null and `torchUnavailable()` says why.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** dtype codes shared with native/addon.cc. */
+export const DTYPE_CODE = { float32: 0, int32: 1, bool: 2 } as const;
+export type NativeDtype = keyof typeof DTYPE_CODE;
+
+/** A tensor id in the addon's table (> 0); 0 stands for "no tensor" in optional arguments. */
+export type Nid = number;
+
+/** The addon's functions (see native/addon.cc). Every one throws a JavaScript Error on bad input. */
+export interface TorchNative {
+  fromData(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: number): Nid;
+  read(id: Nid): Float32Array | Int32Array | Uint8Array;
+  dispose(id: Nid): boolean;
+  count(): number;
+  shape(id: Nid): number[];
+  dtype(id: Nid): number;
+  setThreads(n: number): number;
+  threads(): number;
+  version(): string;
+  setDevice(device: string): string;
+  fill(shape: number[], value: number, dtype: number): Nid;
+  unary(op: string, x: Nid, a?: number, b?: number): Nid;
+  binary(op: string, a: Nid, b: Nid): Nid;
+  addN(ids: Nid[]): Nid;
+  reduce(op: string, x: Nid, axes: number[], keepDims: boolean): Nid;
+  argReduce(op: 'ArgMax' | 'ArgMin', x: Nid, axis: number): Nid;
+  cumulative(op: 'Cumsum' | 'Cumprod', x: Nid, axis: number, exclusive: boolean, reverse: boolean): Nid;
+  cast(x: Nid, dtype: number): Nid;
+  reshape(x: Nid, shape: number[]): Nid;
+  transpose(x: Nid, perm: number[]): Nid;
+  slice(x: Nid, begin: number[], size: number[]): Nid;
+  stridedSlice(x: Nid, begin: number[], end: number[], strides: number[], outShape: number[]): Nid;
+  concat(ids: Nid[], axis: number): Nid;
+  pad(x: Nid, paddings: number[], value: number): Nid;
+  gather(x: Nid, indices: Nid, axis: number): Nid;
+  oneHot(indices: Nid, depth: number, on: number, off: number, dtype: number): Nid;
+  tile(x: Nid, reps: number[]): Nid;
+  select(cond: Nid, a: Nid, b: Nid): Nid;
+  split(x: Nid, sizes: number[], axis: number): Nid[];
+  reverse(x: Nid, dims: number[]): Nid;
+  topk(x: Nid, k: number): [Nid, Nid];
+  conv2d(x: Nid, filter: Nid, bias: Nid, p: number[], depthwise: boolean, activation?: string, alpha?: number, prelu?: Nid): Nid;
+  conv2dBackpropInput(dy: Nid, filter: Nid, inShape: number[], p: number[], depthwise: boolean): Nid;
+  conv2dBackpropFilter(x: Nid, dy: Nid, filterShape: number[], p: number[], depthwise: boolean): Nid;
+  pool(kind: 'max' | 'avg', x: Nid, p: number[]): Nid;
+  poolGrad(kind: 'max' | 'avg', dy: Nid, x: Nid, p: number[]): Nid;
+  batchNorm(x: Nid, mean: Nid, variance: Nid, offset: Nid, scale: Nid, eps: number): Nid;
+  batchNormGrad(dy: Nid, x: Nid, mean: Nid, variance: Nid, scale: Nid, eps: number): [Nid, Nid, Nid, Nid, Nid];
+  matMul(a: Nid, b: Nid, transposeA: boolean, transposeB: boolean, bias: Nid, activation?: string, alpha?: number, prelu?: Nid): Nid;
+  softmax(x: Nid, dim: number): Nid;
+}
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const addonPath = join(packageRoot, 'build', 'Release', 'atkd_torch.node');
+
+let loaded: { native: TorchNative | null; reason: string | null } | null = null;
+
+function load(): { native: TorchNative | null; reason: string | null } {
+  if (!existsSync(addonPath)) {
+    const file = join(packageRoot, 'build', 'unavailable.json');
+    let why = 'the addon was not built (run `npm run build`)';
+    try {
+      const u = JSON.parse(readFileSync(file, 'utf8')) as { reason: string; how: string };
+      why = `${u.reason}; ${u.how}`;
+    } catch { /* no record: not built yet */ }
+    return { native: null, reason: `@atkd/backend-torch: ${why}` };
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    return { native: require(addonPath) as TorchNative, reason: null };
+  } catch (e) {
+    return { native: null, reason: `@atkd/backend-torch: the addon failed to load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+  }
+}
+
+/** The addon, or null when it is not available in this process. */
+export function loadNative(): TorchNative | null {
+  loaded ??= load();
+  return loaded.native;
+}
+
+/** Why the torch engine is not available (null when it is). */
+export function torchUnavailable(): string | null {
+  loaded ??= load();
+  return loaded.reason;
+}

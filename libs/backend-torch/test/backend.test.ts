@@ -1,0 +1,146 @@
+// The torch KernelBackend itself: storage of every native dtype, reference counts, memory() and the
+// addon's own count of native tensors, time(), moving tensors in from cpu, the single cpu-fallback
+// warning, and errors that name the kernel instead of crashing the process.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  TorchBackend, fallbackKernelsUsed, nativeTensorCount, resetFallbackKernelsUsed, setFallbackWarning, torchFallbackKernelNames,
+  torchKernelNames, torchThreads, torchVersion, setTorchThreads,
+} from '../src/index.js';
+import { SKIP } from './helpers.js';
+
+describe.skipIf(SKIP !== null)('the torch backend', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('torch')).toBe(true);
+  });
+
+  it('is registered by importing @atkd/backend-torch, with libtorch version and threads', () => {
+    expect(tf.engine().backendNames()).toContain('torch');
+    expect(tf.backend()).toBeInstanceOf(TorchBackend);
+    expect(torchVersion()).toMatch(/^\d+\.\d+/);
+    expect(setTorchThreads(1)).toBe(1);
+    expect(torchThreads()).toBe(1);
+    expect(torchKernelNames()).toContain('Conv2DBackpropFilter');
+    expect(torchFallbackKernelNames()).not.toContain('Conv2D');
+    expect(torchFallbackKernelNames().length).toBeGreaterThan(0);
+  });
+
+  it('writes and reads float32, int32 and bool, sync and async', async () => {
+    const f = tf.tensor([[1.5, -2], [3, 4.25]]);
+    const i = tf.tensor([1, -7, 2 ** 30], [3], 'int32');
+    const b = tf.tensor([true, false, true], [3], 'bool');
+    expect(Array.from(f.dataSync())).toEqual([1.5, -2, 3, 4.25]);
+    expect(f.dataSync()).toBeInstanceOf(Float32Array);
+    expect(Array.from(await i.data())).toEqual([1, -7, 2 ** 30]);
+    expect(i.dataSync()).toBeInstanceOf(Int32Array);
+    expect(Array.from(b.dataSync())).toEqual([1, 0, 1]);
+    expect(b.dataSync()).toBeInstanceOf(Uint8Array);
+    expect(tf.scalar(3).arraySync()).toBe(3);
+    expect(tf.zeros([0, 3]).dataSync().length).toBe(0);
+    tf.dispose([f, i, b]);
+  });
+
+  it('keeps strings in JavaScript (kernels on them run on cpu)', () => {
+    const s = tf.tensor(['a', 'bc']);
+    expect(s.dataSync()).toEqual(['a', 'bc']);
+    const r = tf.reshape(s, [2, 1]);
+    expect(r.arraySync()).toEqual([['a'], ['bc']]);
+    tf.dispose([s, r]);
+  });
+
+  it('counts references: a clone shares the data until both are disposed', () => {
+    const be = tf.backend() as TorchBackend;
+    const nativeBefore = nativeTensorCount();
+    const a = tf.tensor([1, 2, 3]);
+    const c = tf.clone(a);
+    expect(be.refCount(a.dataId)).toBe(2);
+    expect(nativeTensorCount()).toBe(nativeBefore + 1);
+    a.dispose();
+    expect(be.refCount(c.dataId)).toBe(1);
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3]);
+    c.dispose();
+    expect(be.refCount(c.dataId)).toBe(0);
+    expect(nativeTensorCount()).toBe(nativeBefore);
+  });
+
+  it('memory(): no tensor outlives tidy, counted by TF.js and by the addon', () => {
+    const numTensors = tf.memory().numTensors;
+    const numNative = nativeTensorCount();
+    const ids = tf.engine().backend.numDataIds();
+    for (let k = 0; k < 20; k++) {
+      tf.tidy(() => tf.relu(tf.conv2d(tf.ones([2, 5, 5, 3]) as tf.Tensor4D, tf.ones([3, 3, 3, 4]) as tf.Tensor4D, 2, 'same')).sum()).dispose();
+    }
+    expect(tf.memory().numTensors).toBe(numTensors);
+    expect(nativeTensorCount()).toBe(numNative);
+    expect(tf.engine().backend.numDataIds()).toBe(ids);
+    const m = tf.memory() as tf.MemoryInfo & { numNativeTensors?: number };
+    expect(m.numNativeTensors).toBe(numNative);
+  });
+
+  it('time() measures a function', async () => {
+    const t = await tf.time(() => tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]))));
+    expect(typeof t.kernelMs).toBe('number');
+    expect(t.wallMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('moves a tensor made on cpu when torch first uses it', () => {
+    tf.setBackend('cpu');
+    const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+    tf.setBackend('torch');
+    const y = tf.matMul(a, a);
+    expect(Array.from(y.dataSync())).toEqual([7, 10, 15, 22]);
+    tf.dispose([a, y]);
+  });
+
+  it('runs a kernel it lacks on cpu, after one warning naming it', () => {
+    resetFallbackKernelsUsed();
+    const lines: string[] = [];
+    setFallbackWarning((l) => lines.push(l));
+    expect(torchFallbackKernelNames()).toContain('TopK');
+    const x = tf.tensor([3, 1, 4, 1, 5, 9, 2, 6]);
+    for (let k = 0; k < 3; k++) {
+      const { values, indices } = tf.topk(x, 3);
+      expect(Array.from(values.dataSync())).toEqual([9, 6, 5]);
+      expect(Array.from(indices.dataSync())).toEqual([5, 7, 4]);
+      tf.dispose([values, indices]);
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('TopK');
+    expect(fallbackKernelsUsed()).toEqual(['TopK']);
+    x.dispose();
+    setFallbackWarning((l) => process.stderr.write(l + '\n'));
+    resetFallbackKernelsUsed();
+  });
+
+  it('a bad input is a JavaScript error naming the kernel, never a crash', () => {
+    const before = tf.memory().numTensors;
+    const nativeBefore = nativeTensorCount();
+    tf.tidy(() => {
+      const x = tf.ones([1, 4, 4, 3]) as tf.Tensor4D;
+      const f = tf.ones([3, 3, 2, 4]) as tf.Tensor4D; // 2 input channels, x has 3
+      expect(() => tf.engine().runKernel('Conv2D', { x, filter: f }, { strides: 1, pad: 'same', dilations: 1, dataFormat: 'NHWC' }))
+        .toThrow(/torch kernel Conv2D: .*channels/);
+      const xi = tf.ones([1, 4, 4, 3], 'int32');
+      const f3 = tf.ones([3, 3, 3, 4]);
+      expect(() => tf.engine().runKernel('Conv2D', { x: xi, filter: f3 }, { strides: 1, pad: 'same', dilations: 1, dataFormat: 'NHWC' }))
+        .toThrow(/torch kernel Conv2D: .*float32/);
+      const a = tf.ones([2, 3]);
+      const b = tf.ones([4, 5]);
+      expect(() => tf.engine().runKernel('BatchMatMul', { a: tf.reshape(a, [1, 2, 3]), b: tf.reshape(b, [1, 4, 5]) }, { transposeA: false, transposeB: false }))
+        .toThrow(/torch kernel BatchMatMul: inner dimensions/);
+      expect(() => tf.engine().runKernel('Add', { a, b }, {})).toThrow(/torch kernel Add: /);
+      expect(() => tf.engine().runKernel('GatherV2', { x: a, indices: tf.tensor([5], [1], 'int32') }, { axis: 0, batchDims: 0 }))
+        .toThrow(/torch kernel GatherV2: index 5/);
+      const native = (tf.backend() as TorchBackend).native;
+      expect(() => native.fromData(new Float32Array(3), [2, 2], 0)).toThrow(/bytes/);
+      expect(() => native.binary('Add', 123456789, 1)).toThrow(/unknown tensor id/);
+      expect(() => native.fill([2], 1, 9)).toThrow(/dtype/);
+      expect(() => native.conv2d(native.fill([2], 1, 0), 0, 0, [], false)).toThrow(/tensor id|8 integers|rank/);
+      // the process is alive and the backend still works
+      expect(Array.from(tf.add(tf.scalar(1), tf.scalar(2)).dataSync())).toEqual([3]);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    // the one native tensor the raw fill above made has no TF.js owner
+    expect(nativeTensorCount()).toBe(nativeBefore + 1);
+  });
+});
