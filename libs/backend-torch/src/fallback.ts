@@ -38,7 +38,8 @@ export function runOnCpu(
   }
   const cpu = findBackend('cpu') as KernelBackend | null;
   if (cpu === null) throw new Error(`torch kernel ${kernelName}: the cpu backend for the fallback is not available`);
-  const cpuInputs: NamedTensorInfoMap = {};
+  // Some kernels (Pack, Concat, AddN, ...) take an array of tensors: keep the container's kind.
+  const cpuInputs = (Array.isArray(inputs) ? [] : {}) as NamedTensorInfoMap;
   const created: object[] = [];
   for (const [name, t] of Object.entries(inputs)) {
     if (t == null) continue;

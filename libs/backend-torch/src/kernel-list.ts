@@ -98,6 +98,7 @@ import { transposeConfig } from './kernels/Transpose.js';
 import { unpackConfig } from './kernels/Unpack.js';
 import { zerosLikeConfig } from './kernels/ZerosLike.js';
 import { fusedMatMulConfig } from './kernels/_FusedMatMul.js';
+import { packConfig } from './kernels/Pack.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 
 export const torchKernelConfigs: readonly KernelConfig[] = [
@@ -200,4 +201,5 @@ export const torchKernelConfigs: readonly KernelConfig[] = [
   unpackConfig,
   zerosLikeConfig,
   fusedMatMulConfig,
+  packConfig,
 ];

@@ -101,7 +101,10 @@ describe.skipIf(SKIP !== null)('torch convolutions and pooling match cpu', () =>
       const xShape = [r.n, r.h, r.w, r.c];
       const prev = tf.getBackend();
       tf.setBackend('cpu');
-      const yShape = tf.tidy(() => tf.maxPool(tf.zeros(xShape) as tf.Tensor4D, [r.fh, r.fw], [r.sh, r.sw], r.pad).shape);
+      const z = tf.zeros(xShape);
+      const y = tf.maxPool(z as tf.Tensor4D, [r.fh, r.fw], [r.sh, r.sw], r.pad);
+      const yShape: number[] = y.shape;
+      tf.dispose([z, y]);
       tf.setBackend(prev);
       compareKernel('MaxPool', () => ({ x: tensor(xShape, r.seed) }), attrs);
       compareKernel('AvgPool', () => ({ x: tensor(xShape, r.seed) }), attrs);

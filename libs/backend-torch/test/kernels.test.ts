@@ -170,12 +170,13 @@ describe.skipIf(SKIP !== null)('torch kernels match cpu', () => {
     });
   });
 
-  it('Concat, SplitV, Unpack', () => {
+  it('Concat, SplitV, Unpack, Pack', () => {
     prop(shapeArb(1, 4).chain((s) => fc.tuple(fc.constant(s), fc.nat(s.length - 1), fc.integer({ min: 1, max: 3 }), seedArb)),
       ([shape, axis, k, seed]) => {
         compareKernel('Concat', () => Array.from({ length: k }, (_, i) => tensor(shape, seed + i)) as never, { axis });
         compareKernel('SplitV', () => ({ x: tensor(shape, seed) }), { numOrSizeSplits: [shape[axis] - 1, 1].filter((d) => d > 0), axis });
         compareKernel('Unpack', () => ({ value: tensor(shape, seed) }), { axis });
+        compareKernel('Pack', () => Array.from({ length: k }, (_, i) => tensor(shape, seed + i)) as never, { axis: axis - shape.length });
       });
   });
 

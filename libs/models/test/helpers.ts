@@ -15,9 +15,10 @@ export function cpuBackend(): Promise<boolean> {
   return ready;
 }
 
-/** Switch to another registered backend ('wasm' is imported here). */
+/** Switch to another registered backend ('wasm' and 'torch' are imported here). */
 export async function useBackend(name: string): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (name === 'torch') await import('@atkd/backend-torch');
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} did not initialise`);
 }
 

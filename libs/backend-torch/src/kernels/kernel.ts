@@ -34,7 +34,7 @@ export function torchKernel<I extends object, A extends object = Record<string, 
       result = body({ inputs: inputs as unknown as Inputs<I, Opt>, backend: torch, attrs: (attrs ?? {}) as unknown as A });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      throw new Error(`torch kernel ${kernelName}: ${message}`);
+      throw new Error(`torch kernel ${kernelName}: ${message}`, { cause: e });
     }
     if (result instanceof Decline) return runOnCpu(kernelName, named, torch, attrs, result.reason);
     return result;
