@@ -1,33 +1,59 @@
 // Gradients the torch engine computes with fewer, fused kernels than TF.js's composition. Each
-// defers to the gradient registered before it whenever the active backend is not `torch`.
-import { FusedBatchNorm, engine, getGradient, registerGradient, type GradConfig, type NamedAttrMap, type Tensor } from '@tensorflow/tfjs-core';
+// defers to the gradient registered before it whenever the active backend is not `torch` (or the
+// case is not one it handles), so the other backends keep their own.
+import {
+  FusedBatchNorm, Mean, Relu, Relu6, backend_util, div, engine, getGradient, registerGradient, reshape, tile, util,
+  type GradConfig, type NamedAttrMap, type Tensor,
+} from '@tensorflow/tfjs-core';
 import { ATKD_FUSED_BATCH_NORM_GRAD } from './kernels/AtkdFusedBatchNormGrad.js';
+import { ATKD_RELU_GRAD } from './kernels/AtkdReluGrad.js';
+import { ATKD_RELU6_GRAD } from './kernels/AtkdRelu6Grad.js';
 
-let registered = false;
+type GradFunc = GradConfig['gradFunc'];
+type TorchGrad = (dy: Tensor, saved: Tensor[], attrs: NamedAttrMap) => ReturnType<GradFunc> | null;
 
-/** Registers the fused FusedBatchNorm gradient (idempotent). Returns the gradients it registered. */
-export function registerTorchGradients(): string[] {
-  if (registered) return [FusedBatchNorm];
-  const previous = getGradient(FusedBatchNorm);
-  const inputsToSave = ['x', 'mean', 'variance', 'scale'];
-  if (previous !== undefined && JSON.stringify(previous.inputsToSave) !== JSON.stringify(inputsToSave)) return [];
-  const config: GradConfig = {
-    kernelName: FusedBatchNorm,
+const registered: string[] = [];
+
+/** Registers `torchGrad` for `kernelName`; returning null (or another backend active) defers to the previous gradient. */
+function deferring(kernelName: string, inputsToSave: string[], torchGrad: TorchGrad): void {
+  const previous = getGradient(kernelName);
+  if (previous !== undefined && JSON.stringify(previous.inputsToSave ?? []) !== JSON.stringify(inputsToSave)) return;
+  registerGradient({
+    kernelName,
     inputsToSave,
-    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
-      const [x, mean, variance, scale] = saved;
-      if (engine().backendName !== 'torch' || mean.rank !== 1) {
-        if (previous === undefined) throw new Error('no FusedBatchNorm gradient to defer to');
-        return previous.gradFunc(dy, saved, attrs);
-      }
-      const eps = (attrs as { varianceEpsilon?: number }).varianceEpsilon ?? 0.001;
-      const inputs: Record<string, Tensor> = { dy: dy as Tensor, x, mean, variance };
-      if (scale != null) inputs['scale'] = scale;
-      const [dx, dmean, dvariance, doffset, dscale] = engine().runKernel(ATKD_FUSED_BATCH_NORM_GRAD, inputs, { varianceEpsilon: eps }) as Tensor[];
-      return { x: () => dx, mean: () => dmean, variance: () => dvariance, offset: () => doffset, scale: () => dscale };
+    gradFunc: (dy, saved, attrs) => {
+      const mine = engine().backendName === 'torch' ? torchGrad(dy as Tensor, saved, attrs) : null;
+      if (mine !== null) return mine;
+      if (previous === undefined) throw new Error(`no ${kernelName} gradient to defer to`);
+      return previous.gradFunc(dy, saved, attrs);
     },
-  };
-  registerGradient(config);
-  registered = true;
-  return [FusedBatchNorm];
+  });
+  registered.push(kernelName);
+}
+
+/** Registers the fused gradients (idempotent). Returns the kernels whose gradient is fused on torch. */
+export function registerTorchGradients(): string[] {
+  if (registered.length > 0) return [...registered];
+  // FusedBatchNorm: the five gradients in one native call (TF.js composes ~12 full-size ops).
+  deferring(FusedBatchNorm, ['x', 'mean', 'variance', 'scale'], (dy, [x, mean, variance, scale], attrs) => {
+    if (mean.rank !== 1) return null;
+    const eps = (attrs as { varianceEpsilon?: number }).varianceEpsilon ?? 0.001;
+    const inputs: Record<string, Tensor> = { dy, x, mean, variance };
+    if (scale != null) inputs['scale'] = scale;
+    const [dx, dmean, dvariance, doffset, dscale] = engine().runKernel(ATKD_FUSED_BATCH_NORM_GRAD, inputs, { varianceEpsilon: eps }) as Tensor[];
+    return { x: () => dx, mean: () => dmean, variance: () => dvariance, offset: () => doffset, scale: () => dscale };
+  });
+  // Relu / Relu6: one pass instead of Step + Cast + Multiply.
+  deferring(Relu, ['x'], (dy, [x]) => ({ x: () => engine().runKernel(ATKD_RELU_GRAD, { dy, x }, {}) as Tensor }));
+  deferring(Relu6, ['x'], (dy, [x]) => ({ x: () => engine().runKernel(ATKD_RELU6_GRAD, { dy, x }, {}) as Tensor }));
+  // Mean: divide the small tensor, then one broadcast (Tile) to the input's shape (TF.js builds a
+  // full-size ones tensor, multiplies and divides it).
+  deferring(Mean, ['x'], (dy, [x], attrs) => {
+    const axes = util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
+    const reduceSize = util.sizeFromShape(backend_util.computeOutAndReduceShapes(x.shape, axes)[1]);
+    const keep = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    const reps = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
+    return { x: () => tile(reshape(div(dy, reduceSize), keep), reps) };
+  });
+  return [...registered];
 }

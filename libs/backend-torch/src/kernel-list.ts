@@ -99,6 +99,8 @@ import { unpackConfig } from './kernels/Unpack.js';
 import { zerosLikeConfig } from './kernels/ZerosLike.js';
 import { fusedMatMulConfig } from './kernels/_FusedMatMul.js';
 import { packConfig } from './kernels/Pack.js';
+import { atkdReluGradConfig } from './kernels/AtkdReluGrad.js';
+import { atkdRelu6GradConfig } from './kernels/AtkdRelu6Grad.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 
 export const torchKernelConfigs: readonly KernelConfig[] = [
@@ -202,4 +204,6 @@ export const torchKernelConfigs: readonly KernelConfig[] = [
   zerosLikeConfig,
   fusedMatMulConfig,
   packConfig,
+  atkdReluGradConfig,
+  atkdRelu6GradConfig,
 ];

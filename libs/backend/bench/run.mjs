@@ -5,8 +5,6 @@
 // PyTorch one, in several short rounds; ratios are per round and the median is reported.
 // Options: --seconds S (per slice, default 2), --rounds R (default 3), --depths 8,20, --no-torch, --profile.
 import * as tf from '@tensorflow/tfjs';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { loadavg, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +14,7 @@ import {
 } from '@atkd/backend';
 import { cifarResNet, makeTrainStep } from './resnet.mjs';
 import { installBeforeFallback, removeBeforeFallback } from './before-kernels.mjs';
+import { PyTorchPeer } from './peer.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -38,40 +37,6 @@ async function rate(fn, minCalls = 2) {
     const dt = (performance.now() - t0) / 1000;
     if (dt >= SECONDS && n >= minCalls) return (n * BATCH) / dt;
   }
-}
-
-// ---- PyTorch peer (one persistent process, so that its slices interleave with ours) ----
-class Torch {
-  static async start() {
-    if (args.includes('--no-torch')) return new Torch(null, 'PyTorch side skipped: disabled by --no-torch');
-    const script = join(root, 'tools', 'backend-torch-bench.py');
-    const proc = spawn('/usr/bin/python3', [script, '--serve', '--batch', String(BATCH)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    proc.stderr.on('data', (d) => { stderr += d; });
-    const lines = createInterface({ input: proc.stdout });
-    const it = lines[Symbol.asyncIterator]();
-    const failed = new Promise((res) => proc.once('error', (e) => res({ error: e })));
-    const first = await Promise.race([it.next(), failed]);
-    if (first.error) return new Torch(null, `PyTorch side skipped: cannot run /usr/bin/python3 (${first.error.message})`);
-    let msg = null;
-    try { msg = JSON.parse(first.value ?? ''); } catch { /* reported below */ }
-    if (!msg?.ready) {
-      proc.kill();
-      const why = msg?.error ?? (stderr.trim().split('\n').pop() || 'no answer');
-      return new Torch(null, `PyTorch side skipped: /usr/bin/python3 cannot import torch (install python3-torch): ${why}`);
-    }
-    return new Torch({ proc, it }, null, msg.torch);
-  }
-  constructor(p, skipped, version) { this.p = p; this.skipped = skipped; this.version = version; }
-  async rate(depth, mode, threads) {
-    if (this.p === null) return undefined;
-    this.p.proc.stdin.write(JSON.stringify({ depth, mode, threads, seconds: SECONDS }) + '\n');
-    const { value } = await this.p.it.next();
-    const r = JSON.parse(value);
-    if (r.error) throw new Error(`PyTorch peer: ${r.error}`);
-    return r.rate;
-  }
-  close() { this.p?.proc.stdin.end(); }
 }
 
 /** Alternates `ours` and the PyTorch peer for ROUNDS rounds; returns medians and the median per-round ratio. */
@@ -173,11 +138,11 @@ async function profileStep(depth) {
 const info = await initBackend({ prefer: 'wasm', log: false, wasmThreads: 1 });
 const loadStart = loadavg()[0];
 log(`atkd engine: ${info.name}; batch ${BATCH}; ${ROUNDS} rounds of ${SECONDS}s slices; ${cpus().length} cores, load average ${loadStart.toFixed(2)}`);
-const torch = await Torch.start();
+const torch = await PyTorchPeer.start(root, BATCH, args.includes('--no-torch'));
 if (torch.skipped) log(torch.skipped);
 const fmt = (v) => (typeof v === 'number' ? v.toFixed(1) : '—');
 const fx = (v) => (typeof v === 'number' ? v.toFixed(2) + 'x' : '—');
-const T = (depth, mode, threads) => () => torch.rate(depth, mode, threads);
+const T = (depth, mode, threads) => () => torch.rate(depth, mode, threads, SECONDS);
 const rows = [];
 const res = {};
 
@@ -241,10 +206,7 @@ if (!args.includes('--no-conv')) {
     once();
     const ours = async () => (await rate(once, 3)) / BATCH; // rate() counts BATCH per call
     const r = await compare(`conv ${c.h}x${c.h}x${c.ci}->${c.co} k${c.k} s${c.s}`, ours,
-      () => torch.p === null ? undefined : new Promise((res, rej) => {
-        torch.p.proc.stdin.write(JSON.stringify({ mode: 'conv', ...c, threads: 1, seconds: SECONDS }) + '\n');
-        torch.p.it.next().then(({ value }) => res(JSON.parse(value).rate), rej);
-      }));
+      () => torch.request({ mode: 'conv', ...c, threads: 1, seconds: SECONDS }));
     const macs = c.n * (c.h / c.s) ** 2 * c.k * c.k * c.ci * c.co;
     convRows.push([`${c.h}x${c.h}, ${c.ci}->${c.co}, ${c.k}x${c.k}, stride ${c.s}`, (1000 / r.atkd).toFixed(2),
       r.torch ? (1000 / r.torch).toFixed(2) : '—', (2 * macs * r.atkd / 1e9).toFixed(1), r.torch ? (2 * macs * r.torch / 1e9).toFixed(1) : '—', fx(r.ratio)]);

@@ -26,7 +26,7 @@ port.on('message', (msg: ToWorker) => {
         return;
       }
       if (msg.type === 'init') {
-        const info = await initBackend({ prefer: msg.backend, log: false, wasmThreads: 1 });
+        const info = await initBackend({ prefer: msg.backend, log: false, threads: 1 });
         const url = msg.builder.module.startsWith('file:') ? msg.builder.module : pathToFileURL(msg.builder.module).href;
         const mod = (await import(url)) as Record<string, unknown>;
         const name = msg.builder.exportName ?? 'default';

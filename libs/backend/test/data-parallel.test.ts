@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { torchUnavailable } from '@atkd/backend-torch';
 import { DataParallelTrainer, initBackend, shardSizes } from '../src/index.js';
 import { relErr, rnd } from './helpers.js';
 // @ts-expect-error a plain ES module fixture without type declarations
@@ -97,5 +98,35 @@ describe('DataParallelTrainer', () => {
       model: main, builder: { module: builderModule, exportName: 'nope' }, optimizer: tf.train.sgd(0.1),
     })).rejects.toThrow(/no exported function 'nope'/);
     main.dispose();
+  });
+});
+
+describe.skipIf(torchUnavailable() !== null)('DataParallelTrainer on the torch engine (the addon in worker threads)', () => {
+  it('two torch workers match a single-process torch step', async () => {
+    await initBackend({ prefer: 'torch', log: false });
+    const main = build();
+    const ref = build();
+    ref.setWeights(main.getWeights());
+    const x = rnd([7, 6, 6, 2], 5);
+    const y = labels(7, 4);
+    const trainer = await DataParallelTrainer.create({
+      model: main, builder: { module: builderModule, exportName: 'smallNet' }, optimizer: tf.train.sgd(0.5), workers: 2, backend: 'torch',
+    });
+    const refOpt = tf.train.sgd(0.5);
+    const refLoss = () => tf.losses.softmaxCrossEntropy(y, ref.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+    for (let step = 0; step < 2; step++) {
+      const lossDp = await trainer.step(x, y);
+      const lossRef = refOpt.minimize(refLoss, true)!;
+      expect(Math.abs(lossDp - lossRef.dataSync()[0])).toBeLessThan(1e-5);
+      lossRef.dispose();
+    }
+    const a = main.getWeights(), b = ref.getWeights();
+    a.forEach((w, i) => expect(relErr(w.dataSync(), b[i].dataSync())).toBeLessThan(1e-5));
+    await trainer.dispose();
+    tf.dispose([x, y]);
+    refOpt.dispose();
+    main.dispose();
+    ref.dispose();
+    await initBackend({ prefer: 'wasm', log: false });
   });
 });
