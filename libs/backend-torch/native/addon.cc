@@ -773,21 +773,30 @@ class Addon : public Napi::Addon<Addon> {
       const at::Tensor& var = T(info, 3);
       auto scale = OptT(info, 4);
       double eps = D(info, 5);
-      // reduction axes: every axis where the statistic broadcasts
       int64_t C = x.size(-1);
-      auto inv = at::rsqrt(var + eps);
-      at::Tensor g = scale ? inv * *scale : inv;
-      auto dx = dy * g;
-      std::vector<int64_t> axes;
-      for (int64_t d = 0; d < x.dim() - 1; ++d) axes.push_back(d);
-      (void)C;
-      at::Tensor xc = x - mean;
-      auto sum_dy = axes.empty() ? dy : at::sum(dy, axes);
-      auto sum_dy_xc = axes.empty() ? dy * xc : at::sum(dy * xc, axes);
-      auto dmean = -(sum_dy * g.reshape({-1}));
-      auto dvar = sum_dy_xc * (scale ? scale->reshape({-1}) : at::ones_like(sum_dy)) * (-0.5) * inv.pow(3).reshape({-1});
-      auto doffset = sum_dy;
-      auto dscale = sum_dy_xc * inv.reshape({-1});
+      auto inv = at::rsqrt(var.reshape({-1}) + eps);  // [C]
+      at::Tensor w = scale ? scale->reshape({-1}) : at::ones({C}, x.options());
+      at::Tensor dx, doffset, dscale;
+      if (x.dim() == 4 && mean.numel() == C && var.numel() == C) {
+        // ATen's fused (channels-last) batch-norm backward in inference form, with the given
+        // statistics: dx = dy*w*inv, dscale = sum(dy*(x-mean))*inv, doffset = sum(dy).
+        auto r = at::native_batch_norm_backward(channelsLast(nchw(dy)), channelsLast(nchw(x)), w, mean.reshape({C}), var.reshape({C}),
+                                                c10::nullopt, c10::nullopt, false, eps, {true, true, true});
+        dx = nhwc(std::get<0>(r));
+        dscale = std::get<1>(r);
+        doffset = std::get<2>(r);
+      } else {
+        std::vector<int64_t> axes;
+        for (int64_t d = 0; d < x.dim() - 1; ++d) axes.push_back(d);
+        dx = dy * (inv * w);
+        auto sum_dy_xc = axes.empty() ? dy * (x - mean) : at::sum(dy * (x - mean), axes);
+        doffset = axes.empty() ? dy.clone() : at::sum(dy, axes);
+        dscale = sum_dy_xc.reshape({-1}) * inv;
+      }
+      doffset = doffset.reshape({-1});
+      // dmean = -sum(dy) * w * inv; dvariance = -0.5 * inv^3 * w * sum(dy*(x-mean)) = -0.5 * inv^2 * w * dscale
+      auto dmean = -(doffset * w * inv);
+      auto dvar = dscale * w * inv * inv * (-0.5);
       return PutAll(info.Env(), {dx, dmean, dvar, doffset, dscale});
     });
   }
