@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', 'reports/**', 'runs/**', '**/*.d.ts'] },
+  { ignores: ['**/dist/**', 'libs/backend-torch/build/**', '**/node_modules/**', '.nx/**', 'reports/**', 'runs/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

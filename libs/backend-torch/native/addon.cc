@@ -5,6 +5,7 @@
 // Every entry point catches c10::Error / std::exception and throws a JavaScript Error instead:
 // a bad input never takes the process down.
 #include <ATen/ATen.h>
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <torch/csrc/api/include/torch/version.h>
@@ -259,7 +260,12 @@ class Addon : public Napi::Addon<Addon> {
   Value Unary(const CallbackInfo& info) {
     return Guard(info, [&]() -> Value {
       std::string op = S(info, 0);
-      const at::Tensor& x = T(info, 1);
+      static const char* kFloatValued[] = {"Exp", "Expm1", "Log", "Log1p", "Sqrt", "Rsqrt", "Reciprocal", "Sigmoid", "Tanh",
+                                           "Sin", "Cos", "Erf", "Softplus", "Elu", "Selu", "LeakyRelu"};
+      bool floatValued = false;
+      for (auto* n : kFloatValued) floatValued = floatValued || op == n;
+      at::Tensor x = T(info, 1);
+      if (floatValued && x.scalar_type() != at::kFloat) x = x.to(at::kFloat);  // as TF.js: float32 results
       double a = info.Length() > 2 && info[2].IsNumber() ? D(info, 2) : 0.0;
       double b = info.Length() > 3 && info[3].IsNumber() ? D(info, 3) : 0.0;
       at::Tensor y;
@@ -303,10 +309,14 @@ class Addon : public Napi::Addon<Addon> {
   Value Binary(const CallbackInfo& info) {
     return Guard(info, [&]() -> Value {
       std::string op = S(info, 0);
-      const at::Tensor& a = T(info, 1);
-      const at::Tensor& b = T(info, 2);
+      at::Tensor a = T(info, 1);
+      at::Tensor b = T(info, 2);
       at::Tensor y;
       bool logical = false;
+      bool boolArith = a.scalar_type() == at::kBool && b.scalar_type() == at::kBool &&
+                       (op == "Add" || op == "Sub" || op == "Multiply" || op == "Maximum" || op == "Minimum");
+      if (boolArith) { a = a.to(at::kInt); b = b.to(at::kInt); }
+      if (op == "Prelu" && a.scalar_type() != at::kFloat) { a = a.to(at::kFloat); b = b.to(at::kFloat); }
       if (op == "Add") y = at::add(a, b);
       else if (op == "Sub") y = at::sub(a, b);
       else if (op == "Multiply") y = at::mul(a, b);
@@ -335,7 +345,8 @@ class Addon : public Napi::Addon<Addon> {
         else if (op == "LogicalXor") y = at::logical_xor(a, b);
         else throw ArgError("unknown binary op " + op);
       }
-      if (op == "FloorDiv") y = y.to(at::kInt);  // TF.js's FloorDiv is int32 whatever the inputs
+      if (boolArith) y = y.ne(0);
+      else if (op == "FloorDiv") y = y.to(at::kInt);  // TF.js's FloorDiv is int32 whatever the inputs
       else if (!logical && y.scalar_type() != a.scalar_type()) y = y.to(a.scalar_type());
       return Put(info.Env(), y);
     });
@@ -377,7 +388,7 @@ class Addon : public Napi::Addon<Addon> {
         y = op == "Max" ? at::amax(x, axes, keep) : op == "Min" ? at::amin(x, axes, keep)
           : op == "All" ? at::amin(x.to(at::kBool), axes, keep) : at::amax(x.to(at::kBool), axes, keep);
       } else throw ArgError("unknown reduction " + op);
-      if (y.scalar_type() != x.scalar_type()) y = y.to(x.scalar_type());
+      if (op != "Mean" && y.scalar_type() != x.scalar_type()) y = y.to(x.scalar_type());
       return Put(info.Env(), y.contiguous());
     });
   }
@@ -386,7 +397,8 @@ class Addon : public Napi::Addon<Addon> {
       std::string op = S(info, 0);
       const at::Tensor& x = T(info, 1);
       int64_t axis = I(info, 2);
-      auto y = op == "ArgMax" ? at::argmax(x, axis) : at::argmin(x, axis);
+      at::Tensor v = x.scalar_type() == at::kBool ? x.to(at::kInt) : x;
+      auto y = op == "ArgMax" ? at::argmax(v, axis) : at::argmin(v, axis);
       return Put(info.Env(), y.to(at::kInt));
     });
   }
@@ -485,7 +497,7 @@ class Addon : public Napi::Addon<Addon> {
       if (flat.numel() > 0) {
         auto lo = flat.min().item<int64_t>(), hi = flat.max().item<int64_t>();
         if (lo < 0 || hi >= x.size(axis))
-          throw ArgError("index " + std::to_string(lo < 0 ? lo : hi) + " is not in [0, " + std::to_string(x.size(axis)) + ")");
+          throw ArgError("the index value " + std::to_string(lo < 0 ? lo : hi) + " is not in [0, " + std::to_string(x.size(axis) - 1) + "]");
       }
       auto y = x.index_select(axis, flat);
       std::vector<int64_t> shape(x.sizes().begin(), x.sizes().begin() + axis);
@@ -624,14 +636,29 @@ class Addon : public Napi::Addon<Addon> {
       // ATen's convolution backward (oneDNN's backward-data on CPU) with a stand-in input of the
       // (padded) input's shape: only its sizes and memory format are read. (A transposed
       // convolution here took ATen's slow_conv_transpose2d path, ~30x slower.)
-      (void)effH; (void)effW; (void)oh; (void)ow;
       bool sym = p.sym();
       int64_t Hp = sym ? H : H + p.pt + p.pb, Wp = sym ? Wd : Wd + p.pl + p.pr;
       auto Xfake = at::empty({inShape[0], inShape[3], Hp, Wp}, dy.options()).contiguous(at::MemoryFormat::ChannelsLast);
       std::vector<int64_t> pad = sym ? std::vector<int64_t>{p.pt, p.pl} : std::vector<int64_t>{0, 0};
-      auto r = at::convolution_backward(DY, Xfake, W, c10::nullopt, {p.sh, p.sw}, pad, {p.dh, p.dw}, false, {0, 0}, groups,
-                                        {true, false, false});
-      at::Tensor DX = std::get<0>(r);
+      at::Tensor DX;
+      try {
+        auto r = at::convolution_backward(DY, Xfake, W, c10::nullopt, {p.sh, p.sw}, pad, {p.dh, p.dw}, false, {0, 0}, groups,
+                                          {true, false, false});
+        DX = std::get<0>(r);
+      } catch (const std::exception&) {  // c10::Error, or oneDNN's dnnl::error
+        // oneDNN refuses some geometries (a filter larger than the padded input): ATen's own
+        // transposed convolution, with oneDNN switched off for this call
+        int64_t oph = Hp - ((oh - 1) * p.sh - 2 * pad[0] + effH), opw = Wp - ((ow - 1) * p.sw - 2 * pad[1] + effW);
+        bool mkldnn = at::globalContext().userEnabledMkldnn();
+        at::globalContext().setUserEnabledMkldnn(false);
+        try {
+          DX = at::convolution(DY.contiguous(), W.contiguous(), c10::nullopt, {p.sh, p.sw}, pad, {p.dh, p.dw}, true, {oph, opw}, groups);
+        } catch (...) {
+          at::globalContext().setUserEnabledMkldnn(mkldnn);
+          throw;
+        }
+        at::globalContext().setUserEnabledMkldnn(mkldnn);
+      }
       if (!sym) DX = DX.narrow(2, p.pt, H).narrow(3, p.pl, Wd);
       return Put(info.Env(), nhwc(DX));
     });

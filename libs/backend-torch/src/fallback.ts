@@ -38,17 +38,21 @@ export function runOnCpu(
   }
   const cpu = findBackend('cpu') as KernelBackend | null;
   if (cpu === null) throw new Error(`torch kernel ${kernelName}: the cpu backend for the fallback is not available`);
-  // Some kernels (Pack, Concat, AddN, ...) take an array of tensors: keep the container's kind.
-  const cpuInputs = (Array.isArray(inputs) ? [] : {}) as NamedTensorInfoMap;
+  // Some kernels (Pack, Concat, AddN, ...) take an array of tensors, others (Ragged*) a named array
+  // of them: keep the containers' kinds. Kernels may read `rank`, as on the engine's tensors.
   const created: object[] = [];
-  for (const [name, t] of Object.entries(inputs)) {
-    if (t == null) continue;
+  const copy = (t: TensorInfo): TensorInfo => {
     const dataId = cpu.write(torch.readSync(t.dataId), t.shape, t.dtype);
     created.push(dataId);
-    cpuInputs[name] = { dataId, shape: t.shape, dtype: t.dtype };
+    return { dataId, shape: t.shape, dtype: t.dtype, rank: t.shape.length } as TensorInfo;
+  };
+  const cpuInputs = (Array.isArray(inputs) ? [] : {}) as Record<string, unknown>;
+  for (const [name, t] of Object.entries(inputs as Record<string, TensorInfo | TensorInfo[] | null | undefined>)) {
+    if (t == null) continue;
+    cpuInputs[name] = Array.isArray(t) ? t.map(copy) : copy(t);
   }
   try {
-    const out = config.kernelFunc({ inputs: cpuInputs, backend: cpu, attrs: attrs as never });
+    const out = config.kernelFunc({ inputs: cpuInputs as NamedTensorInfoMap, backend: cpu, attrs: attrs as never });
     const outs = Array.isArray(out) ? out : [out];
     const result = outs.map((o) => ({ dataId: torch.write(cpu.readSync(o.dataId), o.shape, o.dtype), shape: o.shape, dtype: o.dtype }));
     for (const o of outs) cpu.disposeData(o.dataId, true);

@@ -57,7 +57,8 @@ export interface TorchNative {
 }
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const addonPath = join(packageRoot, 'build', 'Release', 'atkd_torch.node');
+/** The addon; ATKD_TORCH_ADDON overrides where it is (for a bundle of this package, e.g. the tfjs-core suite). */
+const addonPath = process.env['ATKD_TORCH_ADDON'] ?? join(packageRoot, 'build', 'Release', 'atkd_torch.node');
 
 let loaded: { native: TorchNative | null; reason: string | null } | null = null;
 

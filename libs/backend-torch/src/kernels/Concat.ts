@@ -6,6 +6,7 @@ import { torchKernel } from './kernel.js';
 export const concatConfig = torchKernel<ConcatInputs, ConcatAttrs>(Concat, ({ inputs, backend, attrs }) => {
   const all = Object.values(inputs) as TensorInfo[];
   const axis = util.parseAxisParam(attrs.axis, all[0].shape)[0];
+  backend_util.assertParamsConsistent(all.map((t) => t.shape), axis);
   const outShape = backend_util.computeOutShape(all.map((t) => t.shape), axis);
   const dtype = all[0].dtype;
   const live = all.filter((t) => util.sizeFromShape(t.shape) > 0);

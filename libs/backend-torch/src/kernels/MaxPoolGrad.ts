@@ -1,9 +1,12 @@
 import { MaxPoolGrad, backend_util, type MaxPoolGradAttrs, type MaxPoolGradInputs } from '@tensorflow/tfjs-core';
 import { poolParams } from './conv-util.js';
+import { poolDecline } from './conv-util.js';
 import { torchKernel } from './kernel.js';
 
 export const maxPoolGradConfig = torchKernel<MaxPoolGradInputs, MaxPoolGradAttrs>(MaxPoolGrad, ({ inputs: { dy, input }, backend, attrs }) => {
   const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1,
     attrs.pad, attrs.dimRoundingMode);
+  const decline = poolDecline(info, (attrs as { dimRoundingMode?: string }).dimRoundingMode);
+  if (decline !== null) return decline;
   return backend.out(backend.native.poolGrad('max', backend.nid(dy), backend.nid(input), poolParams(info)), 'float32');
 });

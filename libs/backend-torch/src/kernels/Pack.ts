@@ -11,6 +11,7 @@ export const packConfig = torchKernel<PackInputs, PackAttrs>(Pack, ({ inputs, ba
   const shape = [...xs[0].shape.slice(0, axis), 1, ...xs[0].shape.slice(axis)];
   const views = xs.map((t) => {
     util.assertShapesMatch(xs[0].shape, t.shape, 'All tensors passed to stack must have matching shapes');
+    util.assert(t.dtype === xs[0].dtype, () => 'All tensors passed to stack must have matching dtypes');
     return n.reshape(backend.nid(t), shape);
   });
   try {

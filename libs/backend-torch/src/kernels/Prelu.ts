@@ -1,4 +1,4 @@
 import { Prelu } from '@tensorflow/tfjs-core';
 import { binaryKernel } from './binary.js';
 
-export const preluConfig = binaryKernel(Prelu, undefined, ['x', 'alpha']);
+export const preluConfig = binaryKernel(Prelu, 'float32', ['x', 'alpha']);

@@ -4,7 +4,7 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { torchKernel } from './kernel.js';
 
-export function binaryKernel(kernelName: string, outDtype?: 'bool' | 'int32', names: [string, string] = ['a', 'b']): KernelConfig {
+export function binaryKernel(kernelName: string, outDtype?: 'bool' | 'int32' | 'float32', names: [string, string] = ['a', 'b']): KernelConfig {
   return torchKernel<Record<string, TensorInfo>>(kernelName, ({ inputs, backend }) => {
     const a = inputs[names[0]];
     const b = inputs[names[1]];
