@@ -113,9 +113,87 @@ def conv_rate(req):
     return rate(run, 1, float(req["seconds"]))
 
 
+def _zoo():
+    """The PyTorch zoo of tools/models-torch-arch.py (the same architectures as @atkd/models)."""
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models-torch-arch.py")
+    spec = importlib.util.spec_from_file_location("models_torch_arch", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.ZOO
+
+
+class ZooRunner:
+    """Zoo models by name (train / infer) and the KD step of the authors' training loop."""
+
+    def __init__(self, batch):
+        self.batch, self.cache, self.zoo = batch, {}, None
+
+    def model(self, name):
+        if name not in self.cache:
+            self.zoo = self.zoo or _zoo()
+            torch.manual_seed(1)
+            m = self.zoo[name](100)
+            opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+            self.cache[name] = (m, opt)
+        return self.cache[name]
+
+    def data(self):
+        g = torch.Generator().manual_seed(3)
+        return torch.randn(self.batch, 3, 32, 32, generator=g), torch.randint(0, 100, (self.batch,), generator=g)
+
+    def rate(self, req):
+        torch.set_num_threads(int(req["threads"]))
+        x, y = self.data()
+        seconds = float(req["seconds"])
+        mode = req["mode"]
+        if mode == "kd":
+            teacher, _ = self.model(req["teacher"])
+            student, opt = self.model(req["student"])
+            teacher.eval()
+            student.train()
+            gamma, beta, c = 0.1, 9.0, (1 + 3 ** 0.5) / 2
+
+            def z(v):
+                return (v - v.mean(1, keepdim=True)) / (v.std(1, keepdim=True) + 1e-7)
+
+            def kd():
+                with torch.no_grad():
+                    t = teacher(x)
+                s_logits = student(x)
+                zs, zt = z(s_logits), z(t)
+                T = (c * torch.maximum(zs.abs().amax(1), zt.abs().amax(1))).detach().unsqueeze(1)
+                kl = F.kl_div(F.log_softmax(zs / T, 1), F.softmax(zt / T, 1), reduction="none").sum(1)
+                loss = gamma * F.cross_entropy(s_logits, y) + beta * (T.squeeze(1) ** 2 * kl).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                return loss.item()
+
+            return rate(kd, self.batch, seconds, 1)
+        model, opt = self.model(req["model"])
+
+        def train():
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss.item()
+
+        def infer():
+            with torch.no_grad():
+                model(x).sum().item()
+
+        model.train(mode == "train")
+        return rate(train if mode == "train" else infer, self.batch, seconds, 1)
+
+
 def serve(batch):
-    """Line protocol for the Node benchmark: {"depth", "mode", "threads", "seconds"} -> {"rate"}."""
+    """Line protocol for the Node benchmark: {"depth"|"model", "mode", "threads", "seconds"} -> {"rate"};
+    mode "kd" with "teacher" and "student" measures the KD step."""
     runner = Runner(batch)
+    zoo = ZooRunner(batch)
     print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
     for line in sys.stdin:
         if not line.strip():
@@ -124,6 +202,9 @@ def serve(batch):
         try:
             if req["mode"] == "conv":
                 print(json.dumps({"rate": conv_rate(req)}), flush=True)
+                continue
+            if "model" in req or req["mode"] == "kd":
+                print(json.dumps({"rate": zoo.rate(req)}), flush=True)
                 continue
             r = runner.rate(int(req["depth"]), req["mode"], int(req["threads"]), float(req["seconds"]))
             print(json.dumps({"rate": r}), flush=True)
