@@ -141,6 +141,13 @@ const verdict = !data.full
     ? `meaningful: ${Math.abs(z).toFixed(1)} standard errors${gap > 0 ? '; the student learned from the teacher' : '; distillation did worse here'}`
     : `not meaningful: within 2 standard errors (${Math.abs(z).toFixed(1)}); a larger budget (--steps) would tell`;
 const pct = (p) => `${(100 * p).toFixed(2).padStart(6)}%`;
+// the same for top-5 (on a small budget the teacher's soft targets often show there first)
+const qa = alone.student.top5;
+const qd = distilled.student.top5;
+const gap5 = qd - qa;
+const se5 = Math.sqrt((qa * (1 - qa) + qd * (1 - qd)) / n) || 1 / n;
+const z5 = gap5 / se5;
+const verdict5 = !data.full ? 'not meaningful (embedded sample)' : Math.abs(z5) >= 2 ? `meaningful: ${Math.abs(z5).toFixed(1)} standard errors` : `not meaningful: within 2 standard errors (${Math.abs(z5).toFixed(1)})`;
 const result = {
   data: data.full ? 'full CIFAR-100' : 'embedded sample',
   dataDir: data.dir,
@@ -153,6 +160,9 @@ const result = {
   distilled: { top1: pd, top5: distilled.student.top5, runDir: join(out, 'distilled'), meanTemperature: distilled.temperature?.mean ?? null },
   gap,
   standardError: se,
+  gapTop5: gap5,
+  standardErrorTop5: se5,
+  meaningfulTop5: data.full && Math.abs(z5) >= 2,
   meaningful: data.full && Math.abs(z) >= 2,
   verdict,
   seconds,
@@ -167,6 +177,7 @@ if (json) {
     `  student alone (cross-entropy)          top-1 ${pct(pa)}  top-5 ${pct(alone.student.top5)}`,
     `  student distilled (adaptive T, atkd)   top-1 ${pct(pd)}  top-5 ${pct(distilled.student.top5)}`,
     `  gap ${gap >= 0 ? '+' : ''}${(100 * gap).toFixed(2)} points of top-1, standard error ${(100 * se).toFixed(2)}: ${verdict}`,
+    `  gap ${gap5 >= 0 ? '+' : ''}${(100 * gap5).toFixed(2)} points of top-5, standard error ${(100 * se5).toFixed(2)}: ${verdict5}`,
     `  (${seconds.toFixed(0)} s; runs in ${relative(process.cwd(), out) || '.'})`,
   ];
   console.log(lines.join('\n'));
