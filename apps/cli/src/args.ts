@@ -19,6 +19,16 @@ export interface FlagSpec {
   description: string;
   /** Shown in --help, e.g. `N`. */
   placeholder?: string;
+  /**
+   * An old spelling: giving it is a usage error that names the flag to use instead (e.g. `--arch NAME`).
+   * Not shown in --help.
+   */
+  renamedTo?: string;
+}
+
+/** The spec of an old flag spelling (see {@link FlagSpec.renamedTo}). */
+export function renamed(to: string): FlagSpec {
+  return { description: '', renamedTo: to };
 }
 
 export interface ParsedArgs {
@@ -52,9 +62,10 @@ export function parseArgs(argv: readonly string[], specs: Readonly<Record<string
     }
     const spec = specs[name];
     if (spec === undefined) {
-      const known = Object.keys(specs).map((k) => `--${k}`);
+      const known = Object.entries(specs).filter(([, s]) => s.renamedTo === undefined).map(([k]) => `--${k}`);
       throw new UsageError(`${context}: unknown flag --${name} (flags: ${known.join(', ')})`);
     }
+    if (spec.renamedTo !== undefined) throw new UsageError(`${context}: flag --${name} was renamed: use ${spec.renamedTo}`);
     if (spec.value === false) {
       if (inline !== undefined) throw new UsageError(`${context}: flag --${name} takes no value`);
       flags.set(name, true);
@@ -95,7 +106,7 @@ export function kebab(name: string): string {
 
 /** Formats flag specs as help lines. */
 export function formatFlags(specs: Readonly<Record<string, FlagSpec>>): string {
-  const rows = Object.entries(specs).map(([k, s]) => {
+  const rows = Object.entries(specs).filter(([, s]) => s.renamedTo === undefined).map(([k, s]) => {
     const head = `${s.short ? `-${s.short}, ` : '    '}--${k}${s.value === false ? '' : ` ${s.placeholder ?? 'VALUE'}`}`;
     return [head, s.description] as const;
   });

@@ -172,9 +172,13 @@ describe('atkd train / distill / eval / report', () => {
       [['distill', '--batch-size', '0'], 2, /flag --batch-size is out of range: 0 is not in \[1, 8192\]/],
       [['distill', '--teacher', teacherDir, '--train', join(work, 'missing.arrow')], 1, /training data .*missing\.arrow does not exist/],
       [['distill', '--teacher', join(work, 'no-teacher')], 2, /teacher .*no-teacher does not exist/],
-      [['distill', '--teacher', TORCH_R8_10, '--teacher-model', 'resnet14', ...TINY], 1, /resnet8\.pth.*(missing|shape|does not match|classes)/i],
-      [['distill', '--teacher', TORCH_R8_10, '--teacher-model', 'resnet8', ...TINY], 1, /resnet8\.pth.*10.*(classes|100)/],
-      [['eval', TORCH_R8_10], 2, /PyTorch checkpoint: pass --model/],
+      [['distill', '--teacher', TORCH_R8_10, '--teacher-arch', 'resnet14', ...TINY], 1, /resnet8\.pth.*(missing|shape|does not match|classes)/i],
+      [['distill', '--teacher', TORCH_R8_10, '--teacher-arch', 'resnet8', ...TINY], 1, /resnet8\.pth.*10.*(classes|100)/],
+      [['eval', TORCH_R8_10], 2, /PyTorch checkpoint: pass --arch/],
+      // old spellings name the new flag
+      [['eval', TORCH_R8_10, '--model', 'resnet8'], 2, /flag --model was renamed: use --arch NAME/],
+      [['distill', '--teacher-model', 'resnet8'], 2, /flag --teacher-model was renamed: use --teacher-arch NAME/],
+      [['stage', 'teacher', '--model', 'x'], 2, /flag --model was renamed: use --teacher DIR\|FILE\.pth/],
       [['train', '--frobnicate'], 2, /unknown flag --frobnicate/],
     ];
     writeFileSync(join(work, 'garbage.arrow'), 'this is not arrow');

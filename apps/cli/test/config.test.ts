@@ -8,7 +8,7 @@ import { defaultRunDir } from '../src/commands/run.js';
 
 const work = mkdtempSync(join(tmpdir(), 'atkd-config-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const defaults = { teacher: 'teacher.pth', teacherModel: 'resnet20', train: 'train.arrow', test: 'test.arrow' };
+const defaults = { teacher: 'teacher.pth', teacherArch: 'resnet20', train: 'train.arrow', test: 'test.arrow' };
 
 describe('config', () => {
   it('paper preset: the authors schedule, lr 0.05, 0.01 for MobileNetV2 and ShuffleNets', () => {
@@ -17,7 +17,7 @@ describe('config', () => {
     expect(c.presets).toEqual(['paper', 'atkd']);
     // a shortened paper run keeps the preset's milestones (inert past the end); given ones must fit
     expect(resolveConfig({ command: 'distill', flags: { presets: 'paper', epochs: '3' }, defaults }).milestones).toEqual([150, 180, 210]);
-    expect(resolveConfig({ command: 'distill', defaults })).toMatchObject({ presets: ['quick', 'atkd'], epochs: 15, milestones: [10], lr: 0.05, strategy: 'adaptive', student: 'resnet8', teacher: 'teacher.pth', teacherModel: 'resnet20' });
+    expect(resolveConfig({ command: 'distill', defaults })).toMatchObject({ presets: ['quick', 'atkd'], epochs: 15, milestones: [10], lr: 0.05, strategy: 'adaptive', student: 'resnet8', teacher: 'teacher.pth', teacherArch: 'resnet20' });
     for (const s of ['MobileNetV2', 'ShuffleV1', 'ShuffleV2']) expect(resolveConfig({ command: 'distill', flags: { presets: 'paper', student: s }, defaults }).lr).toBe(0.01);
     expect(resolveConfig({ command: 'distill', flags: { presets: 'paper', student: 'vgg8' }, defaults }).lr).toBe(0.05);
     // the wasm thread count: null (ATKD_WASM_THREADS / every core) unless given
@@ -81,7 +81,7 @@ describe('config', () => {
     bad({ threads: '0' }, /flag --threads is out of range: 0 is not in \[1, 8\]/);
     bad({ epochs: '10', milestones: '5,12' }, /milestone 12 is not below epochs \(10\); allowed range \[0, 9\]/);
     bad({ strategyOptions: 'temperature=-2' }, /flag --strategy-options: .*temperature/);
-    bad({ teacher: 'x.pth' }, /pass --teacher-model/);
+    bad({ teacher: 'x.pth' }, /pass --teacher-arch/);
     bad({ presets: 'kd' }, /method presets .* apply to `atkd distill`/, 'train');
     const file = join(work, 'bad.yaml');
     writeFileSync(file, 'epochs: 3\nlearning_rate: 0.1\n');

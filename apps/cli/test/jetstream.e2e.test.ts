@@ -85,7 +85,7 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
   });
 
   it('two teacher services, one SIGKILLed mid-epoch: every batch reaches the logits stream exactly once, with the in-process logits', async () => {
-    const serve = ['serve', 'teacher', '--nats', server.url, '--from', 'RAW', '--to', 'LOGITS', '--model', EMBEDDED, '--arch', 'resnet20', '--ack-wait', '2', '--in-flight', '1'];
+    const serve = ['serve', 'teacher', '--nats', server.url, '--from', 'RAW', '--to', 'LOGITS', '--teacher', EMBEDDED, '--arch', 'resnet20', '--ack-wait', '2', '--in-flight', '1'];
     const a = spawnAtkd(serve);
     const b = spawnAtkd(serve);
     await Promise.all([a.ready, b.ready]);
@@ -115,7 +115,7 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
     const bySteps = [...got].sort((x, y) => x.step - y.step);
     const raw = join(work, 'raw.arrows');
     writeFileSync(raw, encodeIpcStream(bySteps.map((d) => withoutColumn(d.batch, TEACHER_LOGITS))));
-    const st = atkd(['stage', 'teacher', '--model', EMBEDDED, '--arch', 'resnet20', '-i', raw, '-o', join(work, 'ref.arrows'), '--quiet']);
+    const st = atkd(['stage', 'teacher', '--teacher', EMBEDDED, '--arch', 'resnet20', '-i', raw, '-o', join(work, 'ref.arrows'), '--quiet']);
     expect(st.code, st.stderr).toBe(0);
     const ref = decodeIpcStream(readFileSync(join(work, 'ref.arrows'))).batches;
     expect(ref.length).toBe(12);

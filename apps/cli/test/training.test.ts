@@ -27,7 +27,7 @@ describe('training loop', () => {
     const t = createModel('resnet8');
     await saveModel(t, teacherDir);
     t.dispose();
-    const defaults = { teacher: teacherDir, teacherModel: null, train: join(sample, 'train.arrow'), test: join(sample, 'test.arrow') };
+    const defaults = { teacher: teacherDir, teacherArch: null, train: join(sample, 'train.arrow'), test: join(sample, 'test.arrow') };
     const flags = { epochs: '2', batchSize: '8', stepsPerEpoch: '2', testLimit: '16', evalBatchSize: '16' };
     const before = tf.memory().numTensors;
     const train = await runTraining({ config: resolveConfig({ command: 'train', flags, defaults }), runDir: join(work, 'run-train'), resume: false, out: quietOut, resumeCommand: '' });

@@ -2,6 +2,7 @@ import { IMAGE_BYTES } from '@atkd/data';
 import { Field, FixedSizeBinary, makeData, type RecordBatch } from 'apache-arrow';
 import { withColumn } from './write.js';
 import { ColumnError } from './errors.js';
+import { isFixedSizeBinaryType } from './types.js';
 import { requireField } from './schema.js';
 
 /**
@@ -11,7 +12,7 @@ import { requireField } from './schema.js';
  */
 export function readImages(batch: RecordBatch, source?: string, name = 'image'): Uint8Array {
   const field = requireField(batch.schema, name, source);
-  if (String(field.type) !== `FixedSizeBinary[${IMAGE_BYTES}]`) {
+  if (!isFixedSizeBinaryType(field.type, IMAGE_BYTES)) {
     throw new ColumnError(name, `has type ${String(field.type)}, expected FixedSizeBinary[${IMAGE_BYTES}]`, { source });
   }
   const vector = batch.getChild(name);

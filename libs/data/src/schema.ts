@@ -1,4 +1,4 @@
-import { Field, FixedSizeBinary, Schema, Uint32, Uint8 } from 'apache-arrow';
+import { Field, FixedSizeBinary, Schema, Uint32, Uint8, util } from 'apache-arrow';
 import { CifarDataError } from './errors.js';
 
 /** Side of a CIFAR image in pixels. */
@@ -116,7 +116,7 @@ export function decodeSchema(file: string, schema: Schema): CifarMeta {
   }
   expected.forEach((want, i) => {
     const got = schema.fields[i];
-    if (got.name !== want.name || String(got.type) !== String(want.type)) {
+    if (got.name !== want.name || !util.compareTypes(want.type, got.type)) {
       throw new CifarDataError(file, `not a CIFAR-100 Arrow file: field ${i} is ${got.name}: ${String(got.type)}, expected ${want.name}: ${String(want.type)}`);
     }
   });

@@ -15,4 +15,5 @@ export {
   modelFromTorchStateDict, oihwToHwio, transpose2d, type LoadTorchOptions, type StateDict, type StateDictTensor,
 } from './torch-weights.js';
 export { MODEL_JSON, WEIGHTS_BIN, WEIGHTS_CRC32, crc32Hex, fileSystemHandler, loadModel, saveModel } from './io.js';
+export { loadAnyModel, type LoadAnyModelOptions } from './load-any.js';
 export * from './torch/index.js';

@@ -6,10 +6,10 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '@atkd/backend';
 import { cifarBatches, sampleDataDir, splitFile, toRecordBatch } from '@atkd/data';
 import { createModel } from '@atkd/models';
-import { addSoftTargets } from '@atkd/soft-targets';
+import { withSoftTargets } from '@atkd/soft-targets';
 import { StudentTrainer } from '@atkd/student';
-import { addTeacherLogits } from '@atkd/teacher';
-import { addTemperature, getStrategy, isLearnable, strategyNames } from '@atkd/temperature';
+import { withTeacherLogits } from '@atkd/teacher';
+import { withTemperature, getStrategy, isLearnable, strategyNames } from '@atkd/temperature';
 import { firstValueFrom } from 'rxjs';
 
 const { values: args } = parseArgs({
@@ -31,13 +31,13 @@ const time = (f) => { const t = performance.now(); f(); return performance.now()
 
 const source = await firstValueFrom(cifarBatches(splitFile(sampleDataDir(), 'train'), { batchSize }));
 const teacher = createModel(args.teacher);
-const base = addTeacherLogits(teacher, toRecordBatch(source));
+const base = withTeacherLogits(teacher, toRecordBatch(source));
 teacher.dispose();
 
 // one student training step (forward, backward, SGD update) on the same batch, adaptive temperature
 const student = createModel(args.student);
 const trainer = new StudentTrainer(student);
-const ready = addSoftTargets(addTemperature(base, getStrategy('adaptive')));
+const ready = withSoftTargets(withTemperature(base, getStrategy('adaptive')));
 trainer.step(ready); // warm-up: kernels, optimizer state
 const stepMs = median(Array.from({ length: steps }, () => time(() => trainer.step(ready))));
 const studentLogits = new Float32Array(batchSize * 100).map((_, i) => Math.sin(i * 12.9898) * 3);
@@ -47,7 +47,7 @@ console.log('strategy                 | temperature+soft targets | + student-sid
 const rows = [];
 for (const name of strategyNames()) {
   const strategy = getStrategy(name);
-  const stage = () => addSoftTargets(addTemperature(base, strategy));
+  const stage = () => withSoftTargets(withTemperature(base, strategy));
   stage();
   const stageMs = median(Array.from({ length: reps }, () => time(stage)));
   let extraMs = 0;

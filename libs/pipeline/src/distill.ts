@@ -8,10 +8,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import { IMAGE_STRONG, withImageColumn, withPosition } from '@atkd/columns';
 import { toRecordBatch, type CifarBatch } from '@atkd/data';
-import { softTargets as softTargetsStage, type SoftTargetsStageOptions } from '@atkd/soft-targets';
-import { StudentTrainer, studentUpdate, type StepMetrics, type StudentOptions } from '@atkd/student';
-import { teacherLogits, type TeacherLogitsOptions } from '@atkd/teacher';
-import { getStrategy, isLearnable, temperature as temperatureStage, type TemperatureStrategy } from '@atkd/temperature';
+import { addSoftTargets, type SoftTargetsStageOptions } from '@atkd/soft-targets';
+import { StudentTrainer, updateStudent, type StepMetrics, type StudentOptions } from '@atkd/student';
+import { addTeacherLogits, type TeacherLogitsOptions } from '@atkd/teacher';
+import { getStrategy, isLearnable, addTemperature, type TemperatureStrategy } from '@atkd/temperature';
 import { RecordBatch } from 'apache-arrow';
 import { Observable, defer, finalize, identity, map, type OperatorFunction } from 'rxjs';
 import { HoldQueue, releaseInOrder, type Held } from './in-order-holds.js';
@@ -103,14 +103,14 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
       return withPosition(batch, position);
     });
 
-    const studentStage = studentUpdate(trainer ?? (options.student as tf.LayersModel), { ...options.studentOptions, strategy });
+    const studentStage = updateStudent(trainer ?? (options.student as tf.LayersModel), { ...options.studentOptions, strategy });
     const context = () => ({ epoch: epoch + 1 });
-    const soft = options.softTargets === false ? identity : wrap('soft-targets', softTargetsStage(options.softTargets ?? {}));
+    const soft = options.softTargets === false ? identity : wrap('soft-targets', addSoftTargets(options.softTargets ?? {}));
 
     return (options.source as Observable<CifarBatch | RecordBatch>).pipe(
       head,
-      wrap('teacher', teacherLogits(teacherModel, teacherOptions)),
-      wrap('temperature', temperatureStage(strategy, { context })),
+      wrap('teacher', addTeacherLogits(teacherModel, teacherOptions)),
+      wrap('temperature', addTemperature(strategy, { context })),
       soft,
       studentStage,
       map((m: StepMetrics): DistillStep => {

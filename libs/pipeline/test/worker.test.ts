@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readLogits, TEACHER_LOGITS, withoutColumn } from '@atkd/columns';
 import { cifarBatches, sampleDataDir, splitFile, toRecordBatch } from '@atkd/data';
-import { addTeacherLogits } from '@atkd/teacher';
+import { withTeacherLogits } from '@atkd/teacher';
 import type { Worker } from 'node:worker_threads';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -61,7 +61,7 @@ describe('workerStage', () => {
       const out = await lastValueFrom(from(batches).pipe(workerStage({ module: '@atkd/pipeline', export: 'teacherStageFactory', args: [dir, { backend: 'cpu' }] }), toArray()));
       expect(out.length).toBe(2);
       for (let i = 0; i < 2; i++) {
-        const want = addTeacherLogits(teacher, batches[i]);
+        const want = withTeacherLogits(teacher, batches[i]);
         const a = readLogits(out[i], TEACHER_LOGITS, 100).values;
         const b = readLogits(want, TEACHER_LOGITS, 100).values;
         for (let j = 0; j < a.length; j++) expect(a[j]).toBeCloseTo(b[j], 5);
@@ -74,7 +74,7 @@ describe('workerStage', () => {
 
   it('reports a stage error from the worker naming the column, and terminates the worker on unsubscribe', async () => {
     const [batch] = await lastValueFrom(cifarBatches(TRAIN, { batchSize: 8 }).pipe(take(1), map(toRecordBatch), toArray()));
-    const withLogits = addTeacherLogits(teacher, batch);
+    const withLogits = withTeacherLogits(teacher, batch);
     await expect(lastValueFrom(from([withoutColumn(withLogits, TEACHER_LOGITS)]).pipe(workerStage({ module: '@atkd/pipeline/factories', export: 'temperatureStageFactory', args: ['adaptive'] })))).rejects.toThrow(/"teacher_logits"/);
     await expect(lastValueFrom(from([withLogits]).pipe(workerStage({ module: '@atkd/pipeline/factories', export: 'nope' })))).rejects.toThrow(/no function "nope"/);
 

@@ -3,4 +3,4 @@
  * per-sample temperature, counting samples outside the convergence radius. See README.md.
  */
 export { computeSoftTargets, RADIUS_TOLERANCE, type SoftTargetOptions, type SoftTargetResult } from './soft-targets.js';
-export { addSoftTargets, softTargets, type SoftTargetsStageOptions } from './operator.js';
+export { withSoftTargets, addSoftTargets, type SoftTargetsStageOptions } from './operator.js';

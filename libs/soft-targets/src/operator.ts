@@ -30,14 +30,14 @@ export interface SoftTargetsStageOptions {
 
 /**
  * Adds `soft_targets` (FixedSizeList<Float32>[classes]) to one batch (the plain function behind
- * {@link softTargets}). Reads `teacher_logits` and `temperature`; z-scores the logits when the schema
+ * {@link addSoftTargets}). Reads `teacher_logits` and `temperature`; z-scores the logits when the schema
  * metadata says the temperature strategy standardizes (`atkd.temperature.standardize = "true"`, with
  * its eps). Records `atkd.soft_targets.method` / `.order` in the schema metadata and merges batch
  * metrics: `soft_targets.outside_radius` (rows with some |x| > sqrt(3) - 1), `soft_targets.rows`,
  * `soft_targets.max_abs_scaled`, `soft_targets.pending` (computed at a provisional temperature that
  * the student stage finishes). Every other column passes through.
  */
-export function addSoftTargets(batch: RecordBatch, options: SoftTargetsStageOptions = {}): RecordBatch {
+export function withSoftTargets(batch: RecordBatch, options: SoftTargetsStageOptions = {}): RecordBatch {
   const { values: logits, classes } = readLogits(batch, TEACHER_LOGITS, options.classes, options.source);
   checkFiniteColumn(TEACHER_LOGITS, logits, classes, options.source);
   const temps = readFloat32(batch, TEMPERATURE, options.source);
@@ -70,9 +70,9 @@ export function addSoftTargets(batch: RecordBatch, options: SoftTargetsStageOpti
 
 /**
  * The soft-targets stage as an RxJS operator: `softTargets({ order })` adds the `soft_targets` column
- * to every batch (see {@link addSoftTargets}); exact softmax unless `order` asks for Taylor.
+ * to every batch (see {@link withSoftTargets}); exact softmax unless `order` asks for Taylor.
  */
-export function softTargets(options: SoftTargetsStageOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
+export function addSoftTargets(options: SoftTargetsStageOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
   if (options.order !== undefined) computeSoftTargets(new Float32Array(2), 2, [1], { order: options.order }); // validate the order now
-  return map((batch: RecordBatch) => addSoftTargets(batch, options));
+  return map((batch: RecordBatch) => withSoftTargets(batch, options));
 }

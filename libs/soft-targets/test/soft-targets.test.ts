@@ -11,7 +11,7 @@ import {
 import { CONVERGENCE_RADIUS, maxLogitTemperature, softmax, taylorSoftmax, zscore } from '@atkd/math';
 import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { addSoftTargets, computeSoftTargets, softTargets } from '../src/index.js';
+import { withSoftTargets, computeSoftTargets, addSoftTargets } from '../src/index.js';
 import { randomLogits, stageBatch } from './helpers.js';
 
 const C = 100;
@@ -72,7 +72,7 @@ describe('computeSoftTargets', () => {
 describe('softTargets operator', () => {
   it('adds soft_targets, passes every other column through, follows the standardize metadata', async () => {
     const b = stageBatch(logits, C, temps, true);
-    const [out] = await lastValueFrom(from([b]).pipe(softTargets(), toArray()));
+    const [out] = await lastValueFrom(from([b]).pipe(addSoftTargets(), toArray()));
     expect(out.schema.fields.map((f) => f.name)).toEqual(['index', 'teacher_logits', 'temperature', 'soft_targets']);
     for (const name of ['index', 'teacher_logits', 'temperature']) expect(out.getChild(name)!.data[0]).toBe(b.getChild(name)!.data[0]);
     const st = readLogits(out, SOFT_TARGETS, C);
@@ -80,17 +80,17 @@ describe('softTargets operator', () => {
     expect(out.schema.metadata.get(META.softTargetsMethod)).toBe('exact');
     expect(out.schema.metadata.get(META.temperatureStrategy)).toBe('test');
     // raw logits when the stream does not standardize
-    const raw = addSoftTargets(stageBatch(logits, C, temps, false));
+    const raw = withSoftTargets(stageBatch(logits, C, temps, false));
     expectClose(readLogits(raw, SOFT_TARGETS).values, softmax(logits, C, temps), 1e-7);
     // explicit override
-    const forced = addSoftTargets(stageBatch(logits, C, temps, false), { standardize: true });
+    const forced = withSoftTargets(stageBatch(logits, C, temps, false), { standardize: true });
     expectClose(readLogits(forced, SOFT_TARGETS).values, softmax(zscore(logits, C), C, temps), 1e-7);
   });
 
   it('Taylor order in metadata; outside-radius count in batch metrics that survive Arrow IPC', () => {
     const T = Float32Array.from(maxLogitTemperature(logits, C));
     T[2] = 0.5; // force row 2 outside
-    const out = addSoftTargets(stageBatch(logits, C, T, true), { order: 4 });
+    const out = withSoftTargets(stageBatch(logits, C, T, true), { order: 4 });
     expect(out.schema.metadata.get(META.softTargetsMethod)).toBe('taylor');
     expect(out.schema.metadata.get(META.softTargetsOrder)).toBe('4');
     const { schema, batches } = decodeIpcStream(encodeIpcStream([out]));
@@ -103,18 +103,18 @@ describe('softTargets operator', () => {
   });
 
   it('marks soft targets computed at a provisional temperature', () => {
-    const out = addSoftTargets(stageBatch(logits, C, temps, true, 'student'));
+    const out = withSoftTargets(stageBatch(logits, C, temps, true, 'student'));
     expect(readBatchMetrics(out)['soft_targets.pending']).toBe(true);
   });
 
   it('errors name the missing or bad column', async () => {
     const b = stageBatch(logits, C, temps, true);
-    await expect(firstValueFrom(from([b.select(['index', TEACHER_LOGITS])]).pipe(softTargets({ source: 'stdin' })))).rejects.toThrow(
+    await expect(firstValueFrom(from([b.select(['index', TEACHER_LOGITS])]).pipe(addSoftTargets({ source: 'stdin' })))).rejects.toThrow(
       'stdin: column "temperature" is missing (columns present: index, teacher_logits)',
     );
     const zero = stageBatch(logits, C, Float32Array.from(temps).fill(0, 3, 4), true);
-    expect(() => addSoftTargets(zero)).toThrow('column "temperature" has 0 at row 3');
-    expect(() => softTargets({ order: -1 })).toThrow('order must be an integer');
-    expect(() => addSoftTargets(b.select(['index', TEMPERATURE]))).toThrow('column "teacher_logits" is missing');
+    expect(() => withSoftTargets(zero)).toThrow('column "temperature" has 0 at row 3');
+    expect(() => addSoftTargets({ order: -1 })).toThrow('order must be an integer');
+    expect(() => withSoftTargets(b.select(['index', TEMPERATURE]))).toThrow('column "teacher_logits" is missing');
   });
 });

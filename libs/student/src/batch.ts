@@ -1,7 +1,7 @@
 /**
  * Reading the columns the student stage needs from an Arrow record batch (zero-copy where possible).
  */
-import { ColumnError, META, SOFT_TARGETS, STUDENT_TEMPERATURE, TEACHER_LOGITS, TEMPERATURE, hasColumn, readFloat32, readImages, readLogits, readTemperatureMeta, requireField } from '@atkd/columns';
+import { ColumnError, META, isUintType, SOFT_TARGETS, STUDENT_TEMPERATURE, TEACHER_LOGITS, TEMPERATURE, hasColumn, readFloat32, readImages, readLogits, readTemperatureMeta, requireField } from '@atkd/columns';
 import type { RecordBatch } from 'apache-arrow';
 
 /** The `image` column as one Uint8Array view (the `@atkd/columns` reader; errors name the column). */
@@ -10,7 +10,7 @@ export { readImages };
 /** The `fine` label column (Uint8) as a Uint8Array view; labels must be < classes. */
 export function readLabels(batch: RecordBatch, classes: number, source?: string): Uint8Array {
   const field = requireField(batch.schema, 'fine', source);
-  if (String(field.type) !== 'Uint8') throw new ColumnError('fine', `has type ${String(field.type)}, expected Uint8`, { source });
+  if (!isUintType(field.type, 8)) throw new ColumnError('fine', `has type ${String(field.type)}, expected Uint8`, { source });
   const vector = batch.getChild('fine');
   if (vector === null || vector.data.length !== 1) throw new ColumnError('fine', 'is not a single-chunk column', { source });
   const data = vector.data[0];

@@ -9,7 +9,7 @@ export { SgdMomentum, stepDecayLr, type SgdOptions } from './sgd.js';
 export { readDistillColumns, readImages, readLabels, type DistillColumns } from './batch.js';
 export { StudentTrainer, batchTop1, countOutsideRadius, strategyFinisher, trainableVariables } from './trainer.js';
 export type { CeStepMetrics, StepMetrics, StepMetricsOf, StudentOptions, TemperatureFinisher, TrainerMode } from './trainer.js';
-export { studentUpdate } from './student-update.js';
+export { updateStudent } from './update-student.js';
 export { addCounts, evaluate, evaluateBatch, evaluateFile, toEvalResult, topKCorrect, type EvalCounts, type EvalInput, type EvalResult, type EvaluateFileOptions } from './evaluate.js';
 export { getLoss, getLossDefinition, listLosses, lossNames, registerLoss } from './losses/registry.js';
 export { kdLossDefinition } from './losses/kd.js';

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { STUDENT_TEMPERATURE, TEMPERATURE, readFloat32, withPosition, withBatchMetrics, withFloat32Column, withoutColumn } from '@atkd/columns';
-import { addTemperature, getStrategy, temperature, type LearnableTemperatureStrategy } from '@atkd/temperature';
+import { withTemperature, getStrategy, addTemperature, type LearnableTemperatureStrategy } from '@atkd/temperature';
 import { maxLogitTemperature } from '@atkd/math';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { cifarBatches, sampleDataDir, toNormalizedNHWC } from '@atkd/data';
-import { StudentTrainer, evaluate, evaluateBatch, evaluateFile, studentUpdate, topKCorrect, type StepMetrics } from '../src/index.js';
+import { StudentTrainer, evaluate, evaluateBatch, evaluateFile, updateStudent, topKCorrect, type StepMetrics } from '../src/index.js';
 import { distillBatch, imageBatch, tinyModel } from './helpers.js';
 
 beforeAll(async () => {
@@ -100,18 +100,18 @@ describe('StudentTrainer', () => {
   it('updates a learnable (ctkd) temperature after each step and refuses one it cannot update', () => {
     const model = tinyModel(C, 6);
     const ctkd = getStrategy('ctkd');
-    const stage = temperature(ctkd);
+    const stage = addTemperature(ctkd);
     const trainer = new StudentTrainer(model, { strategy: ctkd });
     const t0 = (ctkd as LearnableTemperatureStrategy).current();
     const batch = distillBatch({ rows: 8, classes: C, seed: 14, softTargets: false });
     let m: StepMetrics | undefined;
-    from([batch, batch, batch]).pipe(stage, studentUpdate(trainer)).subscribe((x) => (m = x));
+    from([batch, batch, batch]).pipe(stage, updateStudent(trainer)).subscribe((x) => (m = x));
     expect(m?.learn).toBeDefined();
     expect(m!.learn!.temperature).not.toBe(t0);
     expect((ctkd as LearnableTemperatureStrategy).current()).toBe(m!.learn!.nextTemperature);
     expect(m!.temperature.mean).toBeCloseTo(m!.learn!.temperature, 5);
     const blind = new StudentTrainer(model);
-    expect(() => blind.step(addTemperature(batch, getStrategy('ctkd')))).toThrow(/learnable/);
+    expect(() => blind.step(withTemperature(batch, getStrategy('ctkd')))).toThrow(/learnable/);
     blind.dispose();
     trainer.dispose();
     model.dispose();
@@ -186,17 +186,17 @@ describe('StepMetrics.temperatures', () => {
   });
 });
 
-describe('studentUpdate operator', () => {
+describe('updateStudent operator', () => {
   it('emits one metrics object per batch and frees its optimizer state when done', async () => {
     const model = tinyModel(C, 8);
     const before = tf.memory().numTensors;
     const batches = [1, 2, 3].map((seed) => distillBatch({ rows: 4, classes: C, seed }));
-    const out = await lastValueFrom(from(batches).pipe(studentUpdate(model, { lr: 0.01 }), toArray()));
+    const out = await lastValueFrom(from(batches).pipe(updateStudent(model, { lr: 0.01 }), toArray()));
     expect(out.map((m) => m.step)).toEqual([0, 1, 2]);
     expect(tf.memory().numTensors).toBe(before);
     // a caller-owned trainer keeps its state across streams
     const trainer = new StudentTrainer(model);
-    await lastValueFrom(from(batches).pipe(studentUpdate(trainer)));
+    await lastValueFrom(from(batches).pipe(updateStudent(trainer)));
     expect(trainer.stepCount).toBe(3);
     expect(tf.memory().numTensors).toBeGreaterThan(before);
     trainer.dispose();

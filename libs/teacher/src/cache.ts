@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { ColumnError, TEACHER_LOGITS, logitsData, readLogits } from '@atkd/columns';
+import { ColumnError, TEACHER_LOGITS, isUintType, logitsData, readLogits } from '@atkd/columns';
 import { CifarArrowFile, cifarBatches, type CifarBatch } from '@atkd/data';
 import { Field, RecordBatch, Schema, Struct, Table, Uint32, makeData, tableFromIPC, tableToIPC, type DataType } from 'apache-arrow';
 import { lastValueFrom, tap } from 'rxjs';
@@ -165,7 +165,7 @@ export class LogitsCache {
     this.values = col.values;
     this.rows = batch.numRows;
     const indexVector = batch.getChild('index');
-    if (indexVector === null || String(indexVector.type) !== 'Uint32') throw new LogitsCacheError(file, 'column "index" is missing or not Uint32');
+    if (indexVector === null || !isUintType(indexVector.type, 32)) throw new LogitsCacheError(file, 'column "index" is missing or not Uint32');
     const indices = indexVector.data[0].values as Uint32Array;
     let max = 0;
     for (let i = 0; i < this.rows; i++) max = Math.max(max, indices[i]);

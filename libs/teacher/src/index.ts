@@ -3,10 +3,8 @@
  * gradient) to each Arrow record batch as `teacher_logits`, optionally streaming them from an Arrow
  * logits cache. See README.md.
  */
-export { addTeacherLogits, imageBytes, modelClasses, predictLogits, type TeacherOptions } from './logits.js';
-export { teacherLogits, type TeacherLogitsOptions } from './teacher-logits.js';
+export { withTeacherLogits, imageBytes, modelClasses, predictLogits, type TeacherOptions } from './logits.js';
+export { addTeacherLogits, type TeacherLogitsOptions } from './teacher-logits.js';
 export { modelFingerprint } from './fingerprint.js';
 export { CACHE_FORMAT, CACHE_META, LogitsCache, LogitsCacheError, writeLogitsCache } from './cache.js';
 export type { CacheExpectation, CacheProgress, WriteCacheOptions } from './cache.js';
-export { loadTeacher, type LoadTeacherOptions } from './load.js';
-export { teacherStage, type StageArgs, type TeacherStageRun } from './stage.js';

@@ -78,7 +78,7 @@ export const imageBytes = readImages;
  * through); when the batch has MLKD's strong view (`image_strong`), also the teacher's logits on it as
  * `teacher_logits_strong`.
  */
-export function addTeacherLogits(model: tf.LayersModel, batch: RecordBatch, options: TeacherOptions = {}): RecordBatch {
+export function withTeacherLogits(model: tf.LayersModel, batch: RecordBatch, options: TeacherOptions = {}): RecordBatch {
   const classes = modelClasses(model);
   const logits = predictLogits(model, imageBytes(batch, options.source), options);
   let out = withLogitsColumn(batch, TEACHER_LOGITS, logits, classes);

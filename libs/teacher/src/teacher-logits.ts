@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
-import { ColumnError, IMAGE_STRONG, TEACHER_LOGITS, hasColumn, withLogitsColumn } from '@atkd/columns';
+import { ColumnError, IMAGE_STRONG, TEACHER_LOGITS, hasColumn, isUintType, withLogitsColumn } from '@atkd/columns';
 import type { RecordBatch } from 'apache-arrow';
 import { defer, map, type OperatorFunction } from 'rxjs';
 import type { LogitsCache } from './cache.js';
-import { addTeacherLogits, type TeacherOptions } from './logits.js';
+import { withTeacherLogits, type TeacherOptions } from './logits.js';
 
 export interface TeacherLogitsOptions extends TeacherOptions {
   /**
@@ -17,7 +17,7 @@ export interface TeacherLogitsOptions extends TeacherOptions {
 function indexColumn(batch: RecordBatch, source?: string): Uint32Array {
   const v = batch.getChild('index');
   if (v === null) throw new ColumnError('index', 'is missing; the logits cache is keyed by the image index', { source });
-  if (String(v.type) !== 'Uint32' || v.data.length !== 1) throw new ColumnError('index', `has type ${String(v.type)}, expected Uint32`, { source });
+  if (!isUintType(v.type, 32) || v.data.length !== 1) throw new ColumnError('index', `has type ${String(v.type)}, expected Uint32`, { source });
   return (v.data[0].values as Uint32Array).subarray(0, batch.numRows);
 }
 
@@ -28,7 +28,7 @@ function indexColumn(batch: RecordBatch, source?: string): Uint32Array {
  * batch, so an upstream backpressured source sees the batch finished when `next` returns.
  * `model` may be null only with a cache.
  */
-export function teacherLogits(model: tf.LayersModel | null, options: TeacherLogitsOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
+export function addTeacherLogits(model: tf.LayersModel | null, options: TeacherLogitsOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
   const { cache } = options;
   if (model === null && cache === undefined) throw new Error('teacherLogits: give a teacher model, a logits cache, or both');
   return (source) =>
@@ -37,7 +37,7 @@ export function teacherLogits(model: tf.LayersModel | null, options: TeacherLogi
       let checkedData = false;
       return source.pipe(
         map((batch) => {
-          if (cache === undefined) return addTeacherLogits(model!, batch, options);
+          if (cache === undefined) return withTeacherLogits(model!, batch, options);
           if (!checkedData) {
             const md = batch.schema.metadata;
             cache.verify({ sourceSha256: md.get('source_sha256'), split: md.get('split') });

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ColumnError, TEACHER_LOGITS, readLogits, withoutColumn } from '@atkd/columns';
 import { cifarBatches, sampleDataDir, splitFile, toNormalizedNHWC, toRecordBatch } from '@atkd/data';
-import { saveModel } from '@atkd/models';
+import { loadAnyModel, saveModel } from '@atkd/models';
 import type { RecordBatch } from 'apache-arrow';
 import { firstValueFrom, lastValueFrom, map, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogitsCache, LogitsCacheError, addTeacherLogits, loadTeacher, modelFingerprint, predictLogits, teacherLogits, writeLogitsCache } from '../src/index.js';
+import { LogitsCache, LogitsCacheError, withTeacherLogits, modelFingerprint, predictLogits, addTeacherLogits, writeLogitsCache } from '../src/index.js';
 
 const TRAIN = splitFile(sampleDataDir(), 'train');
 const TEST = splitFile(sampleDataDir(), 'test');
@@ -75,7 +75,7 @@ describe('predictLogits', () => {
 describe('teacherLogits operator', () => {
   it('adds teacher_logits to every batch, passes every other column through, and frees its tensors', async () => {
     const before = tf.memory().numTensors;
-    const out = await lastValueFrom(cifarBatches(TRAIN, { batchSize: 64 }).pipe(map(toRecordBatch), teacherLogits(teacher), toArray()));
+    const out = await lastValueFrom(cifarBatches(TRAIN, { batchSize: 64 }).pipe(map(toRecordBatch), addTeacherLogits(teacher), toArray()));
     expect(tf.memory().numTensors).toBe(before);
     expect(out.reduce((n, b) => n + b.numRows, 0)).toBe(400);
     const b = out[1];
@@ -89,16 +89,16 @@ describe('teacherLogits operator', () => {
 
   it('names the missing image column', async () => {
     const [batch] = await sampleBatches(TRAIN, 4, 1);
-    expect(() => addTeacherLogits(teacher, withoutColumn(batch, 'image'))).toThrow(ColumnError);
-    expect(() => addTeacherLogits(teacher, withoutColumn(batch, 'image'))).toThrow(/"image" is missing/);
+    expect(() => withTeacherLogits(teacher, withoutColumn(batch, 'image'))).toThrow(ColumnError);
+    expect(() => withTeacherLogits(teacher, withoutColumn(batch, 'image'))).toThrow(/"image" is missing/);
   });
 });
 
-describe('loading a teacher', () => {
+describe('loading a teacher (loadAnyModel of @atkd/models)', () => {
   it('loads a TF.js layers directory with the same logits and fingerprint', async () => {
     const modelDir = join(dir, 'teacher-model');
     await saveModel(teacher, modelDir);
-    const loaded = await loadTeacher(modelDir);
+    const loaded = await loadAnyModel(modelDir);
     const [batch] = await sampleBatches(TEST, 8, 1);
     const images = batch.getChild('image')!.data[0].values as Uint8Array;
     expect(Array.from(predictLogits(loaded, images))).toEqual(Array.from(predictLogits(teacher, images)));
@@ -107,13 +107,13 @@ describe('loading a teacher', () => {
     expect(modelFingerprint(other)).not.toBe(modelFingerprint(teacher));
     other.dispose();
     loaded.dispose();
-    await expect(loadTeacher(join(dir, 'nope'))).rejects.toThrow(/nope/);
-    await expect(loadTeacher(dir)).rejects.toThrow(/no model.json/);
+    await expect(loadAnyModel(join(dir, 'nope'))).rejects.toThrow(/nope/);
+    await expect(loadAnyModel(dir)).rejects.toThrow(/no model.json/);
   });
 
-  it('loads a PyTorch checkpoint (--arch) whose logits match PyTorch (fixture of @atkd/models)', async () => {
+  it('loads a PyTorch checkpoint (with arch) whose logits match PyTorch (fixture of @atkd/models)', async () => {
     const fixtures = new URL('../../models/test/fixtures/parity/', import.meta.url);
-    const m = await loadTeacher(new URL('resnet8.pth', fixtures).pathname, { arch: 'resnet8', classes: 10 });
+    const m = await loadAnyModel(new URL('resnet8.pth', fixtures).pathname, { arch: 'resnet8', classes: 10 });
     const input = new Float32Array((await readFile(new URL('input.bin', fixtures))).buffer.slice(0));
     const want = new Float32Array((await readFile(new URL('resnet8.logits.bin', fixtures))).buffer.slice(0));
     // the fixture input is already normalised NHWC: feed it through the normalize hook
@@ -121,11 +121,11 @@ describe('loading a teacher', () => {
     expect(got.length).toBe(want.length);
     for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 4);
     m.dispose();
-    await expect(loadTeacher(new URL('resnet8.pth', fixtures).pathname)).rejects.toThrow(/--arch/);
+    await expect(loadAnyModel(new URL('resnet8.pth', fixtures).pathname)).rejects.toThrow(/needs its architecture \(arch: one of resnet8,/);
   });
 
   it('builds a zoo model by name', async () => {
-    const m = await loadTeacher('resnet8', { classes: 10 });
+    const m = await loadAnyModel('resnet8', { classes: 10 });
     expect(m.outputs[0].shape).toEqual([null, 10]);
     m.dispose();
   });
@@ -146,8 +146,8 @@ describe('logits cache', () => {
 
     // shuffled batches: the cache answers by index, equal to running the teacher
     const before = tf.memory().numTensors;
-    const viaCache = await lastValueFrom(cifarBatches(TEST, { batchSize: 32, shuffle: true, seed: 3 }).pipe(map(toRecordBatch), teacherLogits(teacher, { cache }), toArray()));
-    const computed = await lastValueFrom(cifarBatches(TEST, { batchSize: 32, shuffle: true, seed: 3 }).pipe(map(toRecordBatch), teacherLogits(teacher), toArray()));
+    const viaCache = await lastValueFrom(cifarBatches(TEST, { batchSize: 32, shuffle: true, seed: 3 }).pipe(map(toRecordBatch), addTeacherLogits(teacher, { cache }), toArray()));
+    const computed = await lastValueFrom(cifarBatches(TEST, { batchSize: 32, shuffle: true, seed: 3 }).pipe(map(toRecordBatch), addTeacherLogits(teacher), toArray()));
     expect(tf.memory().numTensors).toBe(before);
     for (let i = 0; i < viaCache.length; i++) {
       const a = readLogits(viaCache[i], TEACHER_LOGITS).values;
@@ -155,7 +155,7 @@ describe('logits cache', () => {
       for (let j = 0; j < a.length; j++) expect(a[j]).toBeCloseTo(b[j], 5);
     }
     // model-free use
-    const first = await firstValueFrom(cifarBatches(TEST, { batchSize: 4 }).pipe(map(toRecordBatch), teacherLogits(null, { cache })));
+    const first = await firstValueFrom(cifarBatches(TEST, { batchSize: 4 }).pipe(map(toRecordBatch), addTeacherLogits(null, { cache })));
     expect(readLogits(first, TEACHER_LOGITS).rows).toBe(4);
   });
 
@@ -165,9 +165,9 @@ describe('logits cache', () => {
     const cache = await LogitsCache.open(file);
     const other = tinyTeacher(9);
     const src = () => cifarBatches(TRAIN, { batchSize: 8 }).pipe(map(toRecordBatch));
-    await expect(lastValueFrom(src().pipe(teacherLogits(other, { cache })))).rejects.toThrow(/another teacher/);
-    await expect(lastValueFrom(src().pipe(teacherLogits(teacher, { cache })))).rejects.toThrow(LogitsCacheError);
-    await expect(lastValueFrom(src().pipe(teacherLogits(teacher, { cache })))).rejects.toThrow(/split|other data/);
+    await expect(lastValueFrom(src().pipe(addTeacherLogits(other, { cache })))).rejects.toThrow(/another teacher/);
+    await expect(lastValueFrom(src().pipe(addTeacherLogits(teacher, { cache })))).rejects.toThrow(LogitsCacheError);
+    await expect(lastValueFrom(src().pipe(addTeacherLogits(teacher, { cache })))).rejects.toThrow(/split|other data/);
     expect(() => cache.lookup([0, 123456])).toThrow(/image 123456/);
     other.dispose();
     await expect(LogitsCache.open(TEST)).rejects.toThrow(/format|atkd teacher-logits cache/);

@@ -8,10 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { initBackend } from '@atkd/backend';
 import { createModel } from '@atkd/models';
-import { computeSoftTargets, addSoftTargets } from '@atkd/soft-targets';
+import { computeSoftTargets, withSoftTargets } from '@atkd/soft-targets';
 import { TEACHER_LOGITS, withLogitsColumn } from '@atkd/columns';
 import { Field, makeData, RecordBatch, Schema, Struct, Uint32 } from 'apache-arrow';
-import { addTemperature, getStrategy, isLearnable, strategyNames } from '../dist/index.js';
+import { withTemperature, getStrategy, isLearnable, strategyNames } from '../dist/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -118,8 +118,8 @@ const fields = [new Field('index', new Uint32(), false)];
 const base = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: B, nullCount: 0, children: [makeData({ type: new Uint32(), length: B, nullCount: 0, data: new Uint32Array(B) })] }));
 const batch = withLogitsColumn(base, TEACHER_LOGITS, teacher, C);
 const adaptive = getStrategy('adaptive');
-const stagesMs = await time(() => addSoftTargets(addTemperature(batch, adaptive), { order: 2 }));
-rows.push({ name: 'stages: adaptive + soft targets (Taylor 2)', what: 'addTemperature + addSoftTargets on a RecordBatch', ms: stagesMs });
+const stagesMs = await time(() => withSoftTargets(withTemperature(batch, adaptive), { order: 2 }));
+rows.push({ name: 'stages: adaptive + soft targets (Taylor 2)', what: 'withTemperature + withSoftTargets on a RecordBatch', ms: stagesMs });
 
 x.dispose();
 y.dispose();

@@ -22,4 +22,4 @@ export { adaptivePairedStrategy, adaptiveStrategy, finishPairedTemperatures, pai
 export { adaptiveTeacherStrategy, teacherOnlyTemperatures } from './strategies/adaptive-teacher.js';
 export { createCtkd, ctkdLambda, ctkdStrategy, ctkdTemperature, ctkdTemperatureDerivative, type CtkdOptions } from './strategies/ctkd.js';
 export { dtkdStrategy, dtkdTemperatures } from './strategies/dtkd.js';
-export { addTemperature, temperature, type TemperatureStageOptions } from './operator.js';
+export { withTemperature, addTemperature, type TemperatureStageOptions } from './operator.js';

@@ -16,7 +16,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { map, type OperatorFunction } from 'rxjs';
 import type { TemperatureContext, TemperatureStrategy } from './strategy.js';
 
-/** Options of {@link temperature} / {@link addTemperature}. */
+/** Options of {@link addTemperature} / {@link withTemperature}. */
 export interface TemperatureStageOptions {
   /** Expected classes (checked against the `teacher_logits` list size). */
   classes?: number;
@@ -29,7 +29,7 @@ export interface TemperatureStageOptions {
 }
 
 /**
- * Adds the strategy's per-row temperatures to one batch (plain function behind {@link temperature}).
+ * Adds the strategy's per-row temperatures to one batch (plain function behind {@link addTemperature}).
  *
  * Reads `teacher_logits` (FixedSizeList<Float32>[classes]) and, for a strategy that needs the student,
  * `student_logits` when present. Writes `temperature: Float32` (and `student_temperature` for
@@ -37,7 +37,7 @@ export interface TemperatureStageOptions {
  * (`atkd.temperature.*`, incl. `standardize` and `pending = "student"` when provisional) and batch
  * metrics `temperature.min|mean|max` (and `temperature.pending`). Every other column passes through.
  */
-export function addTemperature(batch: RecordBatch, strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): RecordBatch {
+export function withTemperature(batch: RecordBatch, strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): RecordBatch {
   const { values: teacher, classes } = readLogits(batch, TEACHER_LOGITS, options.classes, options.source);
   checkFiniteColumn(TEACHER_LOGITS, teacher, classes, options.source);
   let student: Float32Array | undefined;
@@ -72,10 +72,10 @@ export function addTemperature(batch: RecordBatch, strategy: TemperatureStrategy
 }
 
 /**
- * The temperature stage: an RxJS operator adding the `temperature` column (see {@link addTemperature})
+ * The temperature stage: an RxJS operator adding the `temperature` column (see {@link withTemperature})
  * to every record batch, one batch out per batch in, synchronously. The strategy instance is shared
  * by every batch (a learnable strategy's current value is used for each).
  */
-export function temperature(strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
-  return map((batch: RecordBatch) => addTemperature(batch, strategy, options));
+export function addTemperature(strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
+  return map((batch: RecordBatch) => withTemperature(batch, strategy, options));
 }

@@ -4,7 +4,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { firstValueFrom, from, lastValueFrom, map, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { addTemperature, getStrategy, roundUpToFloat32, temperature } from '../src/index.js';
+import { withTemperature, getStrategy, roundUpToFloat32, addTemperature } from '../src/index.js';
 import { logitsBatch, randomLogits } from './helpers.js';
 
 const C = 10;
@@ -12,7 +12,7 @@ const C = 10;
 describe('temperature operator', () => {
   it('adds a Float32 temperature column and passes every other column through', async () => {
     const b = logitsBatch(randomLogits(4, C, 3), C);
-    const [out] = await lastValueFrom(from([b]).pipe(temperature(getStrategy('adaptive-teacher')), toArray()));
+    const [out] = await lastValueFrom(from([b]).pipe(addTemperature(getStrategy('adaptive-teacher')), toArray()));
     expect(out.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['index:Uint32', `teacher_logits:FixedSizeList[${C}]<Float32>`, 'temperature:Float32']);
     expect(out.getChild('index')!.data[0]).toBe(b.getChild('index')!.data[0]);
     expect(out.getChild('teacher_logits')!.data[0]).toBe(b.getChild('teacher_logits')!.data[0]);
@@ -32,7 +32,7 @@ describe('temperature operator', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const src = cold<RecordBatch>('-a--b|', batches);
       const out = src.pipe(
-        temperature(getStrategy('static', { temperature: 3 })),
+        addTemperature(getStrategy('static', { temperature: 3 })),
         map((batch) => Array.from(readFloat32(batch, TEMPERATURE))),
       );
       expectObservable(out).toBe('-x--y|', { x: [3], y: [3, 3] });
@@ -43,10 +43,10 @@ describe('temperature operator', () => {
     const t = randomLogits(3, C, 5);
     const s = randomLogits(3, C, 6, 9);
     const paired = getStrategy('adaptive');
-    const pending = addTemperature(logitsBatch(t, C), paired);
+    const pending = withTemperature(logitsBatch(t, C), paired);
     expect(readTemperatureMeta(pending.schema).pending).toBe('student');
     expect(readBatchMetrics(pending)['temperature.pending']).toBe(true);
-    const final = addTemperature(logitsBatch(t, C, s), paired);
+    const final = withTemperature(logitsBatch(t, C, s), paired);
     expect(final.schema.metadata.has(META.temperaturePending)).toBe(false);
     expect(Array.from(readFloat32(final, TEMPERATURE))).toEqual(Array.from(maxLogitTemperature(t, C, { student: s }), roundUpToFloat32));
   });
@@ -54,15 +54,15 @@ describe('temperature operator', () => {
   it('writes student_temperature for dtkd', () => {
     const t = randomLogits(3, C, 5, 6);
     const s = randomLogits(3, C, 6, 2);
-    const out = addTemperature(logitsBatch(t, C, s), getStrategy('dtkd'));
+    const out = withTemperature(logitsBatch(t, C, s), getStrategy('dtkd'));
     const tt = readFloat32(out, TEMPERATURE);
     const ts = readFloat32(out, STUDENT_TEMPERATURE);
     for (let b = 0; b < 3; b++) expect(tt[b] + ts[b]).toBeCloseTo(8, 5);
   });
 
   it('replaces an existing temperature column instead of adding a second one', () => {
-    const once = addTemperature(logitsBatch(randomLogits(2, C, 1), C), getStrategy('static'));
-    const twice = addTemperature(once, getStrategy('static', { temperature: 7 }));
+    const once = withTemperature(logitsBatch(randomLogits(2, C, 1), C), getStrategy('static'));
+    const twice = withTemperature(once, getStrategy('static', { temperature: 7 }));
     expect(twice.schema.fields.filter((f) => f.name === TEMPERATURE).length).toBe(1);
     expect(Array.from(readFloat32(twice, TEMPERATURE))).toEqual([7, 7]);
     expect(readTemperatureMeta(twice.schema).options).toEqual({ temperature: 7 });
@@ -71,23 +71,23 @@ describe('temperature operator', () => {
   it('errors naming the missing column, the class mismatch, and a non-finite logit', async () => {
     const b = logitsBatch(randomLogits(2, C, 1), C);
     const noTeacher = b.select(['index']);
-    await expect(firstValueFrom(from([noTeacher]).pipe(temperature(getStrategy('static'), { source: 'stdin' })))).rejects.toThrow(
+    await expect(firstValueFrom(from([noTeacher]).pipe(addTemperature(getStrategy('static'), { source: 'stdin' })))).rejects.toThrow(
       'stdin: column "teacher_logits" is missing (columns present: index)',
     );
-    expect(() => addTemperature(b, getStrategy('static'), { classes: 100 })).toThrow('column "teacher_logits" has 10 classes per row (FixedSizeList[10]), expected 100');
+    expect(() => withTemperature(b, getStrategy('static'), { classes: 100 })).toThrow('column "teacher_logits" has 10 classes per row (FixedSizeList[10]), expected 100');
     const bad = randomLogits(2, C, 1);
     bad[13] = Number.NaN;
-    expect(() => addTemperature(logitsBatch(bad, C), getStrategy('adaptive'))).toThrow('column "teacher_logits" has a non-finite value NaN at row 1, class 3');
+    expect(() => withTemperature(logitsBatch(bad, C), getStrategy('adaptive'))).toThrow('column "teacher_logits" has a non-finite value NaN at row 1, class 3');
   });
 
   it('uses the current value of a learnable strategy for each batch', () => {
     const ctkd = getStrategy('ctkd');
     const t = randomLogits(4, C, 1, 8);
     const s = randomLogits(4, C, 2, 2);
-    const before = readFloat32(addTemperature(logitsBatch(t, C), ctkd), TEMPERATURE)[0];
+    const before = readFloat32(withTemperature(logitsBatch(t, C), ctkd), TEMPERATURE)[0];
     if (!('learn' in ctkd)) throw new Error('ctkd must be learnable');
     (ctkd as import('../src/index.js').LearnableTemperatureStrategy).learn(t, s, C, { epoch: 10 });
-    const after = readFloat32(addTemperature(logitsBatch(t, C), ctkd), TEMPERATURE)[0];
+    const after = readFloat32(withTemperature(logitsBatch(t, C), ctkd), TEMPERATURE)[0];
     expect(after).not.toBe(before);
   });
 });

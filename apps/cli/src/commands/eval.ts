@@ -1,14 +1,14 @@
 /**
  * `atkd eval`: top-1 / top-5 accuracy and mean cross-entropy of a model on a data file: a TF.js model
  * directory (e.g. a run's checkpoint), a run directory (its `best` checkpoint), or a PyTorch `.pth`
- * (with --model <architecture>).
+ * (with --arch <architecture>).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, MAX_WASM_THREADS, type BackendChoice } from '@atkd/backend';
-import { MODEL_NAMES } from '@atkd/models';
-import { loadTeacher, modelClasses } from '@atkd/teacher';
-import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
+import { MODEL_NAMES, loadAnyModel } from '@atkd/models';
+import { modelClasses } from '@atkd/teacher';
+import { formatFlags, intFlag, parseArgs, renamed, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
 import { openDataFile } from '../lib/batches.js';
 import { embeddedDefaults } from '../lib/defaults.js';
@@ -19,7 +19,8 @@ import { engineLine } from '../lib/training.js';
 import { evaluateFile } from '@atkd/student';
 
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
-  model: { short: 'm', description: `architecture of a .pth checkpoint (${MODEL_NAMES.join(', ')})`, placeholder: 'NAME' },
+  arch: { short: 'a', description: `architecture of a .pth checkpoint (${MODEL_NAMES.join(', ')})`, placeholder: 'NAME' },
+  model: renamed('--arch NAME'),
   data: { short: 'd', description: 'test data (.arrow; default the embedded sample test.arrow)', placeholder: 'FILE' },
   'batch-size': { description: 'images per forward pass (default 200)', placeholder: 'N' },
   limit: { description: 'evaluate only the first N images', placeholder: 'N' },
@@ -37,10 +38,10 @@ export const evalCommand: Command = {
   async run(argv, io) {
     const args = parseArgs(argv, FLAGS, 'atkd eval');
     if (args.flags.has('help')) {
-      io.stdout.write(`Usage: atkd eval <model dir | run dir | file.pth --model NAME> [--data FILE] [flags]\n\nFlags:\n${formatFlags(FLAGS)}\n`);
+      io.stdout.write(`Usage: atkd eval <model dir | run dir | file.pth --arch NAME> [--data FILE] [flags]\n\nFlags:\n${formatFlags(FLAGS)}\n`);
       return 0;
     }
-    if (args.positionals.length !== 1) throw new UsageError('atkd eval: give one model: a TF.js model directory, a run directory, or a .pth file with --model NAME');
+    if (args.positionals.length !== 1) throw new UsageError('atkd eval: give one model: a TF.js model directory, a run directory, or a .pth file with --arch NAME');
     let spec = args.positionals[0];
     if (!existsSync(spec)) throw new Error(`atkd eval: ${spec} does not exist`);
     if (existsSync(join(spec, 'config.json')) && !existsSync(join(spec, 'model.json'))) {
@@ -58,9 +59,9 @@ export const evalCommand: Command = {
       }
       spec = (best ?? latest) as string;
     }
-    const arch = stringFlag(args, 'model');
-    if (arch !== undefined && !MODEL_NAMES.includes(arch)) throw new UsageError(`atkd eval: flag --model: unknown model "${arch}" (known: ${MODEL_NAMES.join(', ')})`);
-    if (/\.(pth|pt)$/i.test(spec) && arch === undefined) throw new UsageError(`atkd eval: ${spec} is a PyTorch checkpoint: pass --model <architecture> (known: ${MODEL_NAMES.join(', ')})`);
+    const arch = stringFlag(args, 'arch');
+    if (arch !== undefined && !MODEL_NAMES.includes(arch)) throw new UsageError(`atkd eval: flag --arch: unknown model "${arch}" (known: ${MODEL_NAMES.join(', ')})`);
+    if (/\.(pth|pt)$/i.test(spec) && arch === undefined) throw new UsageError(`atkd eval: ${spec} is a PyTorch checkpoint: pass --arch <architecture> (known: ${MODEL_NAMES.join(', ')})`);
     const backend = stringFlag(args, 'backend');
     const quiet = args.flags.has('quiet') || args.flags.has('json');
     const batchSize = intFlag(args, 'batch-size', 'atkd eval', 1, 8192) ?? 200;
@@ -73,7 +74,7 @@ export const evalCommand: Command = {
     try {
       let model;
       try {
-        model = await loadTeacher(spec, { arch, classes: 100 });
+        model = await loadAnyModel(spec, { arch, classes: 100 });
       } catch (error) {
         // the loaders' messages name the file already
         const message = (error as Error).message;

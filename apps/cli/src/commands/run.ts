@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatFlags, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
+import { formatFlags, parseArgs, renamed, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { ConfigError, METHOD_PRESETS, SCHEDULE_PRESETS, configFlags, flagValues, readConfigFile, resolveConfig, type RunConfig } from '../lib/config.js';
 import { embeddedDefaults, selfCommand } from '../lib/defaults.js';
@@ -21,6 +21,7 @@ const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   verbose: { value: false, description: "the engine's full selection report (skipped engines, kernels) instead of one line" },
   json: { value: false, description: 'print the summary as JSON on stdout (nothing else on stdout)' },
   help: { short: 'h', value: false, description: 'show this help' },
+  'teacher-model': renamed('--teacher-arch NAME'),
 };
 
 function stamp(): string {
@@ -67,7 +68,7 @@ function help(command: 'distill' | 'train'): string {
           '',
           'Distills a student from a teacher; writes a run directory (config.json, metrics.jsonl, checkpoints',
           'latest and best, summary.json, plots/). Ctrl-C writes a checkpoint; --resume DIR continues it.',
-          `Defaults: teacher ${d.teacher} (${d.teacherModel}), student resnet8, the embedded sample, method atkd, preset quick.`,
+          `Defaults: teacher ${d.teacher} (${d.teacherArch}), student resnet8, the embedded sample, method atkd, preset quick.`,
           '',
           'Method presets:',
           ...Object.entries(METHOD_PRESETS).map(([k, v]) => `  ${k.padEnd(12)} ${v.description}`),
@@ -112,7 +113,7 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
       const saved = readRunConfig(resumeDir);
       if (saved.command !== command) throw new ConfigError(`--resume ${resumeDir}: that run is an \`atkd ${saved.command}\` run`);
       const changed = [...Object.keys(flags), ...(file !== undefined ? Object.keys(readConfigFile(file)) : [])];
-      const wanted = resolveConfig({ command, file, flags: { ...flags, ...(flags.student === undefined ? { student: saved.student } : {}) }, defaults: { teacher: saved.teacher, teacherModel: saved.teacherModel, train: saved.train, test: saved.test } });
+      const wanted = resolveConfig({ command, file, flags: { ...flags, ...(flags.student === undefined ? { student: saved.student } : {}) }, defaults: { teacher: saved.teacher, teacherArch: saved.teacherArch, train: saved.train, test: saved.test } });
       config = checkResumeConfig(saved, wanted, changed, resumeDir);
       runDir = resumeDir;
     } else {
@@ -127,7 +128,7 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
     throw error;
   }
 
-  out.info(`atkd ${command}: ${config.command === 'distill' ? `teacher ${config.teacher} (${config.teacherModel ?? 'TF.js'}) -> student ${config.student}, strategy ${config.strategy}` : `model ${config.student}`}, presets ${config.presets.join(', ')}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}; run directory ${runDir}`);
+  out.info(`atkd ${command}: ${config.command === 'distill' ? `teacher ${config.teacher} (${config.teacherArch ?? 'TF.js'}) -> student ${config.student}, strategy ${config.strategy}` : `model ${config.student}`}, presets ${config.presets.join(', ')}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}; run directory ${runDir}`);
   const summary = await runTraining({ config, runDir, resume: resumeDir !== undefined, out, resumeCommand: `${selfCommand()} ${command} --resume ${runDir}` });
 
   if (!args.flags.has('no-plots')) {

@@ -35,7 +35,7 @@ export interface RunConfig {
   /** Teacher: a `.pth` file (PyTorch state dict) or a TF.js model directory (distill only). */
   teacher: string | null;
   /** Zoo architecture of a `.pth` teacher. */
-  teacherModel: string | null;
+  teacherArch: string | null;
   /** Zoo architecture of the student (or of the trained model, for `train`). */
   student: string;
   /** Training data (Arrow file of `@atkd/data`). */
@@ -210,7 +210,7 @@ export const KEYS: Readonly<Record<string, KeySpec>> = {
   presets: { kind: 'presets', commands: BOTH, description: `presets, comma-separated: a schedule (quick, paper) and/or a method (${Object.keys(METHOD_PRESETS).join(', ')})`, placeholder: 'NAMES' },
   method: { kind: 'method', commands: DISTILL, description: `method preset: ${Object.keys(METHOD_PRESETS).join(', ')}`, placeholder: 'NAME' },
   teacher: { kind: 'string', commands: DISTILL, description: 'teacher: .pth checkpoint or TF.js model directory', placeholder: 'PATH' },
-  teacherModel: { kind: 'model', commands: DISTILL, description: 'zoo architecture of a .pth teacher', placeholder: 'NAME' },
+  teacherArch: { kind: 'model', commands: DISTILL, description: 'zoo architecture of a .pth teacher', placeholder: 'NAME' },
   student: { kind: 'model', commands: BOTH, description: 'zoo architecture of the student (train: of the model)', placeholder: 'NAME' },
   train: { kind: 'string', commands: BOTH, description: 'training data (.arrow from `atkd data import`)', placeholder: 'FILE' },
   test: { kind: 'string', commands: BOTH, description: 'test data (.arrow), evaluated after every epoch', placeholder: 'FILE' },
@@ -439,7 +439,7 @@ export interface ResolveInput {
   /** Raw flag values keyed by config key. */
   flags?: Record<string, unknown>;
   /** Defaults of the embedded run (teacher, data) for keys the user leaves out. */
-  defaults: { teacher: string | null; teacherModel: string | null; train: string; test: string };
+  defaults: { teacher: string | null; teacherArch: string | null; train: string; test: string };
 }
 
 /** Resolves presets, file and flags into a checked {@link RunConfig}. */
@@ -470,7 +470,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     presets: [],
     method,
     teacher: command === 'distill' ? input.defaults.teacher : null,
-    teacherModel: command === 'distill' ? input.defaults.teacherModel : null,
+    teacherArch: command === 'distill' ? input.defaults.teacherArch : null,
     student,
     train: input.defaults.train,
     test: input.defaults.test,
@@ -510,7 +510,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   const { presets: _ignored, ...userValues } = user;
   config = { ...config, ...userValues, presets: [...schedule, ...(method !== null ? [method] : [])], method };
   // the default teacher's architecture only goes with the default teacher
-  if (user.teacher !== undefined && user.teacher !== input.defaults.teacher && user.teacherModel === undefined) config.teacherModel = null;
+  if (user.teacher !== undefined && user.teacher !== input.defaults.teacher && user.teacherArch === undefined) config.teacherArch = null;
   if (user.strategy !== undefined && user.strategyOptions === undefined && user.strategy !== config.strategy) config.strategyOptions = {};
   if (user.strategy !== undefined) config.strategy = user.strategy;
   if (user.loss !== undefined && user.lossOptions === undefined && user.loss !== ((method !== null ? METHOD_PRESETS[method].values.loss : undefined) ?? 'kd')) config.lossOptions = {};
@@ -531,8 +531,8 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   if (command === 'distill') {
     if (config.teacher === null) throw new ConfigError('no teacher: pass --teacher <file.pth | model dir>');
     if (config.strategy === null) throw new ConfigError('no temperature strategy: pass --strategy or --method');
-    if (config.teacher.endsWith('.pth') && config.teacherModel === null) {
-      throw new ConfigError(`teacher ${config.teacher} is a PyTorch checkpoint: pass --teacher-model <architecture> (known: ${MODEL_NAMES.join(', ')})`);
+    if (config.teacher.endsWith('.pth') && config.teacherArch === null) {
+      throw new ConfigError(`teacher ${config.teacher} is a PyTorch checkpoint: pass --teacher-arch <architecture> (known: ${MODEL_NAMES.join(', ')})`);
     }
     try {
       getStrategyDefinition(config.strategy).create(config.strategyOptions);

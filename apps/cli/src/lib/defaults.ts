@@ -12,18 +12,18 @@ export function cliRoot(): string {
 }
 
 /** The embedded teacher: a resnet20 trained on the full CIFAR-100 (see assets/README.md). */
-export const EMBEDDED_TEACHER_MODEL = 'resnet20';
+export const EMBEDDED_TEACHER_ARCH = 'resnet20';
 
 export function embeddedTeacher(): string {
   return process.env.ATKD_TEACHER ?? join(cliRoot(), 'assets', 'teacher-resnet20.pth');
 }
 
-export function embeddedDefaults(): { teacher: string; teacherModel: string | null; train: string; test: string } {
+export function embeddedDefaults(): { teacher: string; teacherArch: string | null; train: string; test: string } {
   const sample = sampleDataDir();
   return {
     teacher: embeddedTeacher(),
-    // a teacher from ATKD_TEACHER comes with its own architecture (ATKD_TEACHER_MODEL), if it needs one
-    teacherModel: process.env.ATKD_TEACHER_MODEL ?? (process.env.ATKD_TEACHER === undefined ? EMBEDDED_TEACHER_MODEL : null),
+    // a teacher from ATKD_TEACHER comes with its own architecture (ATKD_TEACHER_ARCH), if it needs one
+    teacherArch: process.env.ATKD_TEACHER_ARCH ?? (process.env.ATKD_TEACHER === undefined ? EMBEDDED_TEACHER_ARCH : null),
     train: join(sample, 'train.arrow'),
     test: join(sample, 'test.arrow'),
   };

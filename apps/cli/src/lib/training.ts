@@ -9,8 +9,9 @@ import { join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice, type BackendInfo } from '@atkd/backend';
 import { removeStaleTemps } from '@atkd/data';
+import { loadAnyModel } from '@atkd/models';
 import { findCheckpoint, runEpochs, type EpochRecord, type RunEvent } from '@atkd/runner';
-import { loadTeacher, modelClasses } from '@atkd/teacher';
+import { modelClasses } from '@atkd/teacher';
 import { getStrategy } from '@atkd/temperature';
 import { getLoss } from '@atkd/student';
 import { normalizerFor } from '@atkd/data';
@@ -175,7 +176,7 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
   try {
     if (distill) {
       try {
-        teacher = await loadTeacher(config.teacher as string, { arch: config.teacherModel ?? undefined, classes: CLASSES });
+        teacher = await loadAnyModel(config.teacher as string, { arch: config.teacherArch ?? undefined, classes: CLASSES });
       } catch (error) {
         throw new RunDirError(`teacher ${config.teacher}: ${(error as Error).message}`);
       }
@@ -229,7 +230,7 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
       epochs: config.epochs,
       epochsDone: state.next.epoch,
       steps: state.step,
-      teacher: distill && state.teacherEval !== null ? { model: config.teacherModel, path: config.teacher as string, top1: state.teacherEval.top1, top5: state.teacherEval.top5, count: state.teacherEval.count } : null,
+      teacher: distill && state.teacherEval !== null ? { model: config.teacherArch, path: config.teacher as string, top1: state.teacherEval.top1, top5: state.teacherEval.top5, count: state.teacherEval.count } : null,
       student:
         lastEpoch !== null
           ? { model: config.student, top1: lastEpoch.test_top1, top5: lastEpoch.test_top5, loss: lastEpoch.test_loss, count: state.teacherEval?.count ?? 0, bestTop1: state.best?.top1 ?? lastEpoch.test_top1, bestEpoch: state.best?.epoch ?? lastEpoch.epoch }

@@ -1,13 +1,13 @@
-import { teacherStage } from '@atkd/teacher';
 import { softTargetsStage } from './soft-targets.js';
 import type { StageDefinition } from './stage.js';
+import { teacherStage } from './teacher.js';
 import { temperatureStage } from './temperature.js';
 
 export type { StageDefinition, StageRun } from './stage.js';
 
 /**
- * The stages of `atkd stage <name>`, in pipeline order. The teacher stage (`atkd stage teacher
- * --model ...`, from @atkd/teacher) goes first: add its definition here (or call `registerStage`).
+ * The stages of `atkd stage <name>` (and `atkd serve <name>`), in pipeline order; each one's flags are
+ * parsed here in the CLI (`../args.ts`), the libs export only the operators.
  */
 const STAGES = new Map<string, StageDefinition>([
   [teacherStage.name, teacherStage],

@@ -1,6 +1,6 @@
 import { Field, Schema } from 'apache-arrow';
 import { logitsType, requireFloat32Column, requireLogitsColumn, SOFT_TARGETS, TEACHER_LOGITS, TEMPERATURE } from '@atkd/columns';
-import { softTargets } from '@atkd/soft-targets';
+import { addSoftTargets } from '@atkd/soft-targets';
 import { intFlag } from '../args.js';
 import type { StageDefinition } from './stage.js';
 
@@ -20,7 +20,7 @@ export const softTargetsStage: StageDefinition = {
     const order = intFlag(args, 'order', context, 1, 1000);
     const classes = intFlag(args, 'classes', context, 2);
     return {
-      operator: softTargets({ order, classes, source }),
+      operator: addSoftTargets({ order, classes, source }),
       emptySchema(input: Schema): Schema {
         const c = requireLogitsColumn(input, TEACHER_LOGITS, classes, source);
         requireFloat32Column(input, TEMPERATURE, source);

@@ -1,6 +1,6 @@
 import { Field, Schema } from 'apache-arrow';
 import { requireLogitsColumn, TEACHER_LOGITS, TEMPERATURE, STUDENT_TEMPERATURE, temperatureType } from '@atkd/columns';
-import { getStrategy, getStrategyDefinition, listStrategies, temperature } from '@atkd/temperature';
+import { getStrategy, getStrategyDefinition, listStrategies, addTemperature } from '@atkd/temperature';
 import { formatFlags, intFlag, kebab, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { StageDefinition } from './stage.js';
 
@@ -66,7 +66,7 @@ export const temperatureStage: StageDefinition = {
       throw new UsageError(`${context}: ${m ? `flag --${kebab(m[1])}: ` : ''}${(e as Error).message}`);
     }
     return {
-      operator: temperature(strategy, { classes, source }),
+      operator: addTemperature(strategy, { classes, source }),
       emptySchema(input: Schema): Schema {
         requireLogitsColumn(input, TEACHER_LOGITS, classes, source);
         const fields = input.fields.filter((f) => f.name !== TEMPERATURE && f.name !== STUDENT_TEMPERATURE);

@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { MODEL_JSON, MODEL_NAMES, createModel, loadModel, loadTorchCheckpoint } from '@atkd/models';
+import { MODEL_JSON, loadModel } from './io.js';
+import { MODEL_NAMES, createModel } from './registry.js';
+import { loadTorchCheckpoint } from './torch-weights.js';
 
-export interface LoadTeacherOptions {
+export interface LoadAnyModelOptions {
   /** Zoo architecture of a PyTorch checkpoint (required for `.pth` / `.pt` files). */
   arch?: string;
   /** Output classes (default 100). */
@@ -11,11 +13,11 @@ export interface LoadTeacherOptions {
 }
 
 /**
- * A teacher from `spec`: a directory holding a TF.js layers `model.json` (+ weights), a PyTorch
- * checkpoint (`.pth` / `.pt`, architecture from `options.arch`, e.g. `resnet32x4`), or a zoo model
- * name (randomly initialised: useful for tests and benchmarks only). Errors name the path or flag.
+ * Any model from `spec`: a directory holding a TF.js layers `model.json` (+ weights), that `model.json`,
+ * a PyTorch checkpoint (`.pth` / `.pt`, architecture from `options.arch`, e.g. `resnet32x4`), or a zoo
+ * model name (randomly initialised: useful for tests and benchmarks only). Errors name the path.
  */
-export async function loadTeacher(spec: string, options: LoadTeacherOptions = {}): Promise<tf.LayersModel> {
+export async function loadAnyModel(spec: string, options: LoadAnyModelOptions = {}): Promise<tf.LayersModel> {
   const info = await stat(spec).catch(() => null);
   if (info?.isDirectory()) {
     const json = join(spec, MODEL_JSON);
@@ -24,7 +26,7 @@ export async function loadTeacher(spec: string, options: LoadTeacherOptions = {}
   }
   if (info?.isFile()) {
     if (/\.(pth|pt|tar)$/i.test(spec)) {
-      if (options.arch === undefined) throw new Error(`${spec}: a PyTorch checkpoint needs its architecture (--arch, one of ${MODEL_NAMES.join(', ')})`);
+      if (options.arch === undefined) throw new Error(`${spec}: a PyTorch checkpoint needs its architecture (arch: one of ${MODEL_NAMES.join(', ')})`);
       return loadTorchCheckpoint(spec, options.arch, { classes: options.classes });
     }
     if (spec.endsWith(MODEL_JSON)) return loadModel(join(spec, '..'));

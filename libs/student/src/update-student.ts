@@ -12,7 +12,7 @@ import { StudentTrainer, type StepMetrics, type StudentOptions } from './trainer
  * Steps run synchronously inside `next`, so the upstream source sees each batch finished when its
  * `next` returns (backpressure), and no tensor outlives a step.
  */
-export function studentUpdate(student: tf.LayersModel | StudentTrainer, options: StudentOptions = {}): OperatorFunction<RecordBatch, StepMetrics> {
+export function updateStudent(student: tf.LayersModel | StudentTrainer, options: StudentOptions = {}): OperatorFunction<RecordBatch, StepMetrics> {
   return (source) =>
     defer(() => {
       const owned = student instanceof StudentTrainer ? undefined : new StudentTrainer(student, options);
