@@ -1,4 +1,4 @@
-import { Field, FixedSizeBinary, Schema, Uint32, Uint8, util } from 'apache-arrow';
+import { Field, FixedSizeBinary, Schema, Type, Uint32, Uint8, type DataType, type Int } from 'apache-arrow';
 import { CifarDataError } from './errors.js';
 
 /** Side of a CIFAR image in pixels. */
@@ -58,7 +58,16 @@ export interface CifarMeta {
   sample?: CifarSampleInfo;
 }
 
+/** Same Arrow type, by typeId and the parameters of the types a CIFAR file uses (Int, FixedSizeBinary). */
+function sameType(a: DataType, b: DataType): boolean {
+  if (a.typeId !== b.typeId) return false;
+  if (a.typeId === Type.Int) return (a as Int).bitWidth === (b as Int).bitWidth && (a as Int).isSigned === (b as Int).isSigned;
+  if (a.typeId === Type.FixedSizeBinary) return (a as FixedSizeBinary).byteWidth === (b as FixedSizeBinary).byteWidth;
+  return true;
+}
+
 /** The four fields, in order: `index: uint32`, `image: fixed_size_binary[3072]`, `fine: uint8`, `coarse: uint8`, none nullable. */
+
 export function cifarFields(): Field[] {
   return [
     new Field('index', new Uint32(), false),
@@ -116,7 +125,7 @@ export function decodeSchema(file: string, schema: Schema): CifarMeta {
   }
   expected.forEach((want, i) => {
     const got = schema.fields[i];
-    if (got.name !== want.name || !util.compareTypes(want.type, got.type)) {
+    if (got.name !== want.name || !sameType(want.type, got.type)) {
       throw new CifarDataError(file, `not a CIFAR-100 Arrow file: field ${i} is ${got.name}: ${String(got.type)}, expected ${want.name}: ${String(want.type)}`);
     }
   });
