@@ -67,7 +67,6 @@ function sameType(a: DataType, b: DataType): boolean {
 }
 
 /** The four fields, in order: `index: uint32`, `image: fixed_size_binary[3072]`, `fine: uint8`, `coarse: uint8`, none nullable. */
-
 export function cifarFields(): Field[] {
   return [
     new Field('index', new Uint32(), false),

@@ -82,7 +82,7 @@ describe('runEpochs', () => {
       expect(got.steps.map(strip)).toEqual(ref.steps.map(strip));
     }
     expect(tf.memory().numTensors).toBe(before);
-  });
+  }, 300_000); // seven short runs: minutes on a loaded 2-core machine
 
   it('train (cross-entropy): checkpoints every 2 steps, resumes bit-identical; step records carry no temperature', async () => {
     const before = tf.memory().numTensors;
@@ -96,7 +96,7 @@ describe('runEpochs', () => {
     for (const f of ['weights.bin', 'optimizer.bin']) expect(bytes(dir, f).equals(bytes(full, f)), f).toBe(true);
     expect(got.steps.map(strip)).toEqual(ref.steps.map(strip));
     expect(tf.memory().numTensors).toBe(before);
-  });
+  }, 180_000);
 
   it('distill with DKD and MLKD: the epoch records carry the loss terms and the share of rows outside the radius; MLKD resumes bit-identical (seeded strong view)', async () => {
     const before = tf.memory().numTensors;
