@@ -44,9 +44,9 @@ describe('config', () => {
     expect(d({ method: 'mlkd-atkd' })).toMatchObject({ loss: 'mlkd', strategy: 'adaptive', gamma: 0.1, beta: 9 });
     expect(d({ method: 'ctkd-ls' })).toMatchObject({ loss: 'kd', strategy: 'ctkd', strategyOptions: { standardize: true, kdWeight: 9 } });
     // the defaults' teacher is resnet20: no table entry; resnet56 -> resnet20 is beta 2 in mdistiller, vgg13 -> vgg8 is 6
-    expect(d({ method: 'dkd', teacher: 't.pth', teacherModel: 'resnet56', student: 'resnet20' }).lossOptions).toEqual({ alpha: 1, beta: 2, warmup: 20 });
-    expect(d({ method: 'dkd-atkd', teacher: 't.pth', teacherModel: 'vgg13', student: 'vgg8' }).lossOptions.beta).toBe(6);
-    expect(d({ method: 'dkd', teacher: 't.pth', teacherModel: 'resnet56', student: 'resnet20', lossOptions: 'beta=5' }).lossOptions).toEqual({ beta: 5 });
+    expect(d({ method: 'dkd', teacher: 't.pth', teacherArch: 'resnet56', student: 'resnet20' }).lossOptions).toEqual({ alpha: 1, beta: 2, warmup: 20 });
+    expect(d({ method: 'dkd-atkd', teacher: 't.pth', teacherArch: 'vgg13', student: 'vgg8' }).lossOptions.beta).toBe(6);
+    expect(d({ method: 'dkd', teacher: 't.pth', teacherArch: 'resnet56', student: 'resnet20', lossOptions: 'beta=5' }).lossOptions).toEqual({ beta: 5 });
     expect(d({ loss: 'dkd' })).toMatchObject({ loss: 'dkd', lossOptions: {}, strategy: 'adaptive' });
     expect(d({ normalization: 'repdistiller' }).normalization).toBe('repdistiller');
     expect(d({}).normalization).toBe('cifar100');

@@ -69,7 +69,7 @@ export function withSoftTargets(batch: RecordBatch, options: SoftTargetsStageOpt
 }
 
 /**
- * The soft-targets stage as an RxJS operator: `softTargets({ order })` adds the `soft_targets` column
+ * The soft-targets stage as an RxJS operator: `addSoftTargets({ order })` adds the `soft_targets` column
  * to every batch (see {@link withSoftTargets}); exact softmax unless `order` asks for Taylor.
  */
 export function addSoftTargets(options: SoftTargetsStageOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {

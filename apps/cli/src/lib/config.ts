@@ -145,7 +145,7 @@ export const METHOD_PRESETS: Readonly<Record<string, { description: string; valu
 /**
  * mdistiller's DKD beta per teacher/student pair (`configs/cifar100/dkd/*.yaml`; 8 for every other pair,
  * `CFG.DKD.BETA`), keyed `teacher/student` by zoo name. Applied by the DKD method presets when the
- * teacher's architecture is known (`teacherModel`) and the user did not set `lossOptions.beta`.
+ * teacher's architecture is known (`teacherArch`) and the user did not set `lossOptions.beta`.
  */
 export const DKD_BETA_BY_PAIR: Readonly<Record<string, number>> = Object.freeze({
   'resnet56/resnet20': 2,
@@ -516,7 +516,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   if (user.loss !== undefined && user.lossOptions === undefined && user.loss !== ((method !== null ? METHOD_PRESETS[method].values.loss : undefined) ?? 'kd')) config.lossOptions = {};
   // mdistiller's per-pair DKD beta, unless the user set it
   if (config.loss === 'dkd' && method !== null && METHOD_PRESETS[method].values.loss === 'dkd' && user.lossOptions?.beta === undefined) {
-    const pair = DKD_BETA_BY_PAIR[`${config.teacherModel ?? ''}/${config.student}`];
+    const pair = DKD_BETA_BY_PAIR[`${config.teacherArch ?? ''}/${config.student}`];
     if (pair !== undefined) config.lossOptions = { ...config.lossOptions, beta: pair };
   }
 
