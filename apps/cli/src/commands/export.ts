@@ -8,8 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@atkd/backend';
 import { INPUT_NORMALIZATIONS, INPUT_NORMALIZATION_NAMES, type InputNormalizationName } from '@atkd/data';
-import { MODEL_NAMES, listModels, saveModel } from '@atkd/models';
-import { loadTeacher } from '@atkd/teacher';
+import { MODEL_NAMES, listModels, loadAnyModel, saveModel } from '@atkd/models';
 import { WEB_MANIFEST, serveDirectory, webManifest, webPageFiles, type WebManifest } from '@atkd/web';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
@@ -137,7 +136,7 @@ export const exportCommand: Command = {
     await initBackend({ prefer: 'cpu', log: false });
     let model: tf.LayersModel;
     try {
-      model = await loadTeacher(source.checkpoint, { arch, classes: classes.length }); // a TF.js model directory, or a .pth of architecture `arch`
+      model = await loadAnyModel(source.checkpoint, { arch, classes: classes.length }); // a TF.js model directory, or a .pth of architecture `arch`
     } catch (error) {
       throw new Error(`atkd export: checkpoint ${source.checkpoint}: ${(error as Error).message}`, { cause: error });
     }
