@@ -197,7 +197,7 @@ describe('atkd train / distill / eval / report', () => {
   it('a run that fails before its first step leaves no directory; one stopped before its first checkpoint starts again', () => {
     // bad teacher, forced engine missing: checked before the run directory is written (was: config.json alone, unusable)
     writeFileSync(join(work, 'bad-teacher.pth'), 'not a checkpoint');
-    for (const args of [['--teacher', join(work, 'bad-teacher.pth'), '--teacher-model', 'resnet8'], ['--teacher', teacherDir, '--backend', 'tfjs-node']]) {
+    for (const args of [['--teacher', join(work, 'bad-teacher.pth'), '--teacher-arch', 'resnet8'], ['--teacher', teacherDir, '--backend', 'tfjs-node']]) {
       const out = join(work, `never-${args.length}-${args[1].length}`);
       const r = atkd(['distill', ...args, '--out', out, ...TINY]);
       expect(r.code, r.stderr).toBe(1);
