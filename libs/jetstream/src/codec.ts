@@ -25,6 +25,8 @@ export interface EncodedBatch {
 export function encodeBatchMessage(e: Envelope): EncodedBatch {
   checkPosition(e.epoch, 'epoch');
   checkPosition(e.step, 'step');
+  // Arrow JS reads a stream whose only batch is empty as a stream with no batch: not a message
+  if (e.batch.numRows === 0) throw new RangeError(`the batch at step ${e.step} (epoch ${e.epoch}) has no rows; an empty batch is not published`);
   const h = natsHeaders();
   h.set(HEADERS.epoch, String(e.epoch));
   h.set(HEADERS.step, String(e.step));

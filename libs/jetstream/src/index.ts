@@ -16,3 +16,4 @@ export { startStageService, type StageServiceHandle, type StageServiceOptions, t
 // the client pieces callers need alongside this lib (one import for the CLI)
 export { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 export type { NatsConnection } from '@nats-io/transport-node';
+export { OrderedStreamReader, type OrderedReaderOptions, type OrderedReaderStats, type StreamPosition } from './ordered-reader.js';

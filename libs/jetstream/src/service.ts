@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { Svcm, type Service } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RecordBatch } from 'apache-arrow';
-import { concatMap, lastValueFrom, of, type OperatorFunction, type Subscription } from 'rxjs';
+import { concatMap, lastValueFrom, of, tap, type OperatorFunction, type Subscription } from 'rxjs';
 import { deadLetter } from './dead-letter.js';
 import { describeCause } from './errors.js';
 import { publishBatch, type ThrottleOptions } from './sink.js';
@@ -52,6 +52,9 @@ export interface StageServiceStats {
   requests: number;
   /** Deliveries that were redeliveries (another instance died holding them, or a restart). */
   redeliveries: number;
+  /** Batches this instance holds now (received, not yet acked), and the most it ever held: at most `inFlight`. */
+  held: number;
+  maxHeld: number;
 }
 
 export interface StageServiceHandle {
@@ -75,7 +78,7 @@ export async function startStageService(nc: NatsConnection, options: StageServic
   await ensureBatchStream(jsm, options.to);
   const consumer = options.consumer ?? `atkd-${options.stage}-${options.to}`;
   await ensureConsumer(jsm, options.from, consumer, { maxAckPending: options.maxAckPending, ackWaitMs: options.ackWaitMs });
-  const stats: StageServiceStats = { batches: 0, rows: 0, duplicates: 0, deadLetters: 0, requests: 0, redeliveries: 0 };
+  const stats: StageServiceStats = { batches: 0, rows: 0, duplicates: 0, deadLetters: 0, requests: 0, redeliveries: 0, held: 0, maxHeld: 0 };
   const throttle = options.throttle === undefined ? undefined : { ...options.throttle, jsm };
   const room = { since: 0, known: null as number | null };
 
@@ -112,6 +115,10 @@ export async function startStageService(nc: NatsConnection, options: StageServic
   const done = new Promise<void>((resolve, reject) => {
     sub = batchSource(js, { stream: options.from, consumer, inFlight: options.inFlight, log, releaseOnUnsubscribe: true, onDeadLetter: () => void stats.deadLetters++ })
       .pipe(
+        tap(() => {
+          stats.held++;
+          stats.maxHeld = Math.max(stats.maxHeld, stats.held);
+        }),
         concatMap(async (d: Delivery) => {
           if (d.deliveries > 1) stats.redeliveries++;
           let out: RecordBatch;
@@ -119,6 +126,7 @@ export async function startStageService(nc: NatsConnection, options: StageServic
             out = await runOnce(options.operator, d.batch);
           } catch (e) {
             stats.deadLetters++;
+            stats.held--;
             await deadLetter(js, options.from, d.msg, `${options.stage} stage rejected the batch at step ${d.step} (epoch ${d.epoch}): ${describeCause(e)}`, log);
             return;
           }
@@ -143,6 +151,7 @@ export async function startStageService(nc: NatsConnection, options: StageServic
           room.since++;
           if (ack.duplicate) stats.duplicates++;
           d.ack();
+          stats.held--;
           stats.batches++;
           stats.rows += out.numRows;
           options.onBatch?.(stats, d);

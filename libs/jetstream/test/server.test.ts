@@ -9,6 +9,7 @@ import { from, lastValueFrom, map, take, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   HEADERS,
+  OrderedStreamReader,
   batchSource,
   batchSubject,
   connectNats,
@@ -162,6 +163,95 @@ describe('stage services', () => {
     expect(s.stats.deadLetters).toBe(1);
     expect(lines.join('\n')).toMatch(/stream IN2 seq 2 .*picky stage rejected the batch at step 1 \(epoch 0\): column "x" is bad/);
     await s.stop();
+  });
+});
+
+describe('OrderedStreamReader', () => {
+  /** Publishes `steps` in this order; a repeated step gets another message id (a re-publish past the duplicate window). */
+  async function publishSteps(stream: string, steps: number[]) {
+    await ensureBatchStream(jsm, stream);
+    const seen = new Set<number>();
+    for (const step of steps) {
+      const { encodeBatchMessage } = await import('../src/codec.js');
+      const e = encodeBatchMessage({ batch: tinyBatch(step), epoch: 0, step });
+      await js.publish(batchSubject(stream), e.data, { headers: e.headers, msgID: seen.has(step) ? `${e.msgID}-again` : e.msgID });
+      seen.add(step);
+    }
+  }
+
+  it('reads steps in order, each once, and resumes from its checkpointed position', async () => {
+    await publishSteps('ORD', [1, 0, 3, 2, 2, 5, 4]);
+    const first = await OrderedStreamReader.open(js, jsm, { stream: 'ORD', consumer: 'run1' }, null);
+    const a = await lastValueFrom(first.segment(0, 2).pipe(map((d) => d.step), toArray()));
+    expect(a).toEqual([0, 1]);
+    await new Promise((r) => setTimeout(r, 200)); // let the later ones arrive and wait
+    const pos = first.position();
+    expect(pos).toEqual({ stream: 'ORD', consumer: 'run1', startSeq: 3, nextStep: 2 });
+    first.close();
+    // a resumed run: the consumer made again at the checkpointed sequence
+    const again = await OrderedStreamReader.open(js, jsm, { stream: 'ORD', consumer: 'run1' }, pos);
+    const b = await lastValueFrom(again.segment(2, 4).pipe(map((d) => ({ step: d.step, x: column(d.batch, 'x')[0] })), toArray()));
+    expect(b.map((d) => d.step)).toEqual([2, 3, 4, 5]);
+    expect(b.map((d) => d.x)).toEqual([2, 3, 4, 5]);
+    expect(again.stats.duplicates + again.stats.stale).toBe(1); // the second step 2: waiting, or already done
+    expect(again.position().nextStep).toBe(6);
+    again.close();
+    // another run reads the same stream on its own, from the start
+    const other = await OrderedStreamReader.open(js, jsm, { stream: 'ORD', consumer: 'run2' }, null);
+    expect(await lastValueFrom(other.segment(0, 6).pipe(map((d) => d.step), toArray()))).toEqual([0, 1, 2, 3, 4, 5]);
+    other.close();
+  });
+
+  it('fails naming the missing step when the window is full', async () => {
+    await publishSteps('GAP', [1, 2, 3]);
+    const r = await OrderedStreamReader.open(js, jsm, { stream: 'GAP', consumer: 'run', window: 2 }, null);
+    await expect(lastValueFrom(r.segment(0, 1))).rejects.toThrow(/stream GAP: step 0 has not arrived while 2 later steps wait \(the window is 2\)/);
+    r.close();
+  });
+});
+
+describe('a slow consumer', () => {
+  it('bounds the pending counts of the streams and what a service holds', async () => {
+    await ensureBatchStream(jsm, 'SLOW_IN');
+    const svc = await startStageService(nc, {
+      stage: 'slowpass',
+      operator: map((b: RecordBatch) => b),
+      from: 'SLOW_IN',
+      to: 'SLOW_OUT',
+      inFlight: 2,
+      throttle: { consumer: 'slow', maxPending: 4, pollMs: 20 },
+      requests: false,
+      log: () => undefined,
+    });
+    await ensureConsumer(jsm, 'SLOW_OUT', 'slow', { maxAckPending: 2 });
+    // the producer stays at most 5 ahead of the service's consumer
+    const producing = lastValueFrom(from(envelopes(30)).pipe(publishBatches(nc, js, 'SLOW_IN', { throttle: { jsm, consumer: svc.consumer, maxPending: 5, pollMs: 20 } }), toArray()));
+    let maxIn = 0;
+    let maxOut = 0;
+    const watch = setInterval(() => {
+      void jsm.consumers.info('SLOW_IN', svc.consumer).then((i) => (maxIn = Math.max(maxIn, i.num_pending + i.num_ack_pending)), () => undefined);
+      void jsm.consumers.info('SLOW_OUT', 'slow').then((i) => (maxOut = Math.max(maxOut, i.num_pending + i.num_ack_pending)), () => undefined);
+    }, 15);
+    const steps = await lastValueFrom(
+      batchSource(js, { stream: 'SLOW_OUT', consumer: 'slow', inFlight: 1 }).pipe(
+        take(30),
+        rx.concatMap(async (d) => {
+          await new Promise((r) => setTimeout(r, 25)); // the slow student
+          d.ack();
+          return d.step;
+        }),
+        toArray(),
+      ),
+    );
+    clearInterval(watch);
+    await producing;
+    expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    // bounded: limit + what one publisher has in hand (the check and the publish are not atomic)
+    expect(maxOut).toBeLessThanOrEqual(4 + 2);
+    expect(maxIn).toBeLessThanOrEqual(5 + 1);
+    expect(maxOut).toBeGreaterThan(0);
+    expect(svc.stats.maxHeld).toBeLessThanOrEqual(2);
+    await svc.stop();
   });
 });
 
