@@ -9,11 +9,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@atkd/backend';
-import { CifarArrowFile, sampleDataDir, splitFile, toRecordBatch } from '@atkd/data';
+import { cifarBatches, sampleDataDir, splitFile, toRecordBatch } from '@atkd/data';
 import { batchSource, connectNats, ensureBatchStream, ensureConsumer, jetstream, jetstreamManager, publishBatches, startStageService } from '@atkd/jetstream';
 import { startNatsServer } from '@atkd/jetstream/testing';
 import { loadTeacher, teacherLogits } from '@atkd/teacher';
-import { from, lastValueFrom, of, take, tap, toArray } from 'rxjs';
+import { from, lastValueFrom, map, of, take, tap, toArray } from 'rxjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,13 +44,9 @@ const info = await initBackend({ log: false });
 dbg("backend");
 const model = await loadTeacher(TEACHER, { arch: 'resnet20' });
 const op = teacherLogits(model);
-const { readBatch, epochOrder, batchesPerEpoch } = await import(join(cliRoot, 'dist', 'lib', 'batches.js'));
-const file = await CifarArrowFile.open(splitFile(sampleDataDir(), 'train'));
-const plan = { batchSize: B, shuffle: true, augment: false, seed: 0 };
-const order = epochOrder(file, plan, 0);
-if (N > batchesPerEpoch(file.numRows, plan)) throw new Error(`--batches ${N}: the embedded sample has ${batchesPerEpoch(file.numRows, plan)} batches of ${B}`);
-const batches = Array.from({ length: N }, (_, i) => toRecordBatch(readBatch(file, plan, 0, i, i, order)));
-await file.close();
+const sample = splitFile(sampleDataDir(), 'train');
+const batches = await lastValueFrom(cifarBatches(sample, { batchSize: B, epochs: 1, maxBatchesPerEpoch: N }).pipe(map((b) => toRecordBatch(b)), toArray()));
+if (batches.length < N) throw new Error(`--batches ${N}: the embedded sample has ${batches.length} batches of ${B}`);
 const rows = batches.reduce((s, b) => s + b.numRows, 0);
 
 dbg("batches ready");

@@ -1,7 +1,7 @@
 // End-to-end over a real `nats-server -js` (loopback, free port, started and killed here): `atkd feed`,
 // two `atkd serve teacher` processes (one SIGKILLed mid-epoch), every batch exactly once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeIpcStream, encodeIpcStream, readImages, readLogits, TEACHER_LOGITS, withoutColumn } from '@atkd/columns';
@@ -124,5 +124,76 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
       const have = readLogits(bySteps[i].batch, TEACHER_LOGITS).values;
       expect(Buffer.from(have.buffer, have.byteOffset, have.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), `step ${i}`).toBe(true);
     });
+  });
+
+  // (after the test above: stream LOGITS holds 2 epochs x 6 batches of 16 with the teacher's logits)
+  it('distill --source: the student trains from the stream to the weights of the in-process run; two students read it independently; killed and resumed it ends the same', async () => {
+    const common = ['--epochs', '2', '--batch-size', '16', '--steps-per-epoch', '6', '--seed', '3', '--test-limit', '32', '--eval-batch-size', '32', '--no-plots', '--quiet'];
+    const source = `${server.url}/LOGITS`;
+    const inproc = join(work, 'inproc');
+    const fromStream = join(work, 'stream');
+    const r1 = atkd(['distill', ...common, '--out', inproc]);
+    expect(r1.code, r1.stderr).toBe(0);
+    const r2 = atkd(['distill', ...common, '--source', source, '--out', fromStream]);
+    expect(r2.code, r2.stderr).toBe(0);
+    const ck = (dir: string, f: string) => readFileSync(join(dir, 'checkpoints', 'latest', f));
+    for (const f of ['weights.bin', 'optimizer.bin']) expect(ck(fromStream, f).equals(ck(inproc, f)), f).toBe(true);
+    const s2 = JSON.parse(readFileSync(join(fromStream, 'summary.json'), 'utf8')) as { steps: number; teacher: unknown; student: { top1: number } };
+    expect(s2.steps).toBe(12);
+    expect(s2.teacher).toBeNull(); // no teacher in the student's process
+    const cfg = JSON.parse(readFileSync(join(fromStream, 'config.json'), 'utf8')) as { source: string };
+    expect(cfg.source).toBe(source);
+
+    // a second student (another method) from the same stream, on its own consumer: the teacher is not run again
+    const kd = join(work, 'kd');
+    const r3 = atkd(['distill', ...common, '--method', 'kd', '--student', 'resnet8', '--source', source, '--out', kd]);
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(kd, 'summary.json'), 'utf8')).steps).toBe(12);
+    expect(ck(kd, 'weights.bin').equals(ck(fromStream, 'weights.bin'))).toBe(false);
+
+    // killed (SIGKILL) after its checkpoint at step 4, resumed from the stream position in that checkpoint
+    const cut = join(work, 'cut');
+    const victim = spawnAtkd(['distill', ...common, '--checkpoint-every', '4', '--source', source, '--out', cut], /$^/);
+    const state = join(cut, 'checkpoints', 'latest', 'state.json');
+    await until('the checkpoint at step 4', async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      try {
+        return (JSON.parse(readFileSync(state, 'utf8')) as { step: number }).step >= 4;
+      } catch {
+        return false;
+      }
+    });
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { step: number; source: { stream: string; startSeq: number; nextStep: number } };
+    expect(saved.step, 'killed before the end').toBeLessThan(12);
+    expect(existsSync(join(cut, 'summary.json'))).toBe(false);
+    expect(saved.source.stream).toBe('LOGITS');
+    expect(saved.source.nextStep).toBe(saved.step);
+    const resumed = atkd(['distill', '--resume', cut, '--quiet', '--no-plots']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    for (const f of ['weights.bin', 'optimizer.bin']) expect(ck(cut, f).equals(ck(inproc, f)), f).toBe(true);
+  });
+
+  it('distill --source names a missing stream, and a server that wants credentials refuses a client without them', async () => {
+    const r = atkd(['distill', '--source', `${server.url}/NOPE`, '--epochs', '1', '--quiet', '--no-plots', '--out', join(work, 'nope')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--source nats:\/\/127\.0\.0\.1:\d+\/NOPE: no stream NOPE on the server/);
+    const locked = await startNatsServer({ auth: { user: 'atkd', pass: 'hunter2-secret' } });
+    try {
+      const f = atkd(['feed', '--nats', locked.url, '--to', 'RAW', '--epochs', '1', '--quiet']);
+      expect(f.code).toBe(1);
+      expect(f.stderr).toMatch(/NATS server nats:\/\/127\.0\.0\.1:\d+ refused the connection: authorization violation/);
+      const bad = atkd(['serve', 'temperature', '--nats', locked.url.replace('nats://', 'nats://atkd:wrong@'), '--from', 'A', '--to', 'B']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/nats:\/\/\*\*\*@127\.0\.0\.1:\d+ refused the connection/);
+      expect(bad.stderr).not.toMatch(/wrong|hunter2/);
+      const ok = atkd(['feed', '--nats', locked.url.replace('nats://', 'nats://atkd:hunter2-secret@'), '--to', 'RAW', '--epochs', '1', '--steps-per-epoch', '2', '--quiet']);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stderr).not.toMatch(/hunter2/);
+      expect(ok.stderr).toMatch(/on nats:\/\/\*\*\*@127\.0\.0\.1/);
+    } finally {
+      await locked.stop();
+    }
   });
 });

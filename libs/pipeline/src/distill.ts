@@ -6,7 +6,7 @@
  * pipeline made (the student's optimizer state included, unless the caller passed its own trainer).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { IMAGE_STRONG, withImageColumn, withPosition } from '@atkd/columns';
+import { IMAGE_STRONG, readPosition, withImageColumn, withPosition } from '@atkd/columns';
 import { toRecordBatch, type CifarBatch } from '@atkd/data';
 import { addSoftTargets, type SoftTargetsStageOptions } from '@atkd/soft-targets';
 import { StudentTrainer, updateStudent, type StepMetrics, type StudentOptions } from '@atkd/student';
@@ -29,8 +29,11 @@ export interface DistillOptions {
    * reaches the file reader), or any Observable of Arrow record batches with the CIFAR columns.
    */
   source: Observable<CifarBatch> | Observable<RecordBatch>;
-  /** The teacher: a tf.LayersModel, or a model and/or a logits cache with teacher options. */
-  teacher: tf.LayersModel | ({ model: tf.LayersModel | null } & TeacherLogitsOptions);
+  /**
+   * The teacher: a tf.LayersModel, or a model and/or a logits cache with teacher options; null when
+   * the batches already carry `teacher_logits` (a stream a teacher service filled): no teacher stage.
+   */
+  teacher: tf.LayersModel | ({ model: tf.LayersModel | null } & TeacherLogitsOptions) | null;
   /** The temperature strategy: an instance, or a registry name (`static`, `adaptive`, ...). Default `adaptive` (paired, the authors' code). */
   strategy?: TemperatureStrategy | string;
   /** Options of a strategy given by name. */
@@ -73,8 +76,14 @@ function isCifarBatch(v: unknown): v is CifarBatch {
  */
 export function distill(options: DistillOptions): Observable<Held<DistillStep>> {
   const wrap = options.wrap ?? ((_name: string, stage: BatchStage) => stage);
-  const teacherSpec = 'predict' in options.teacher ? { model: options.teacher as tf.LayersModel } : options.teacher;
-  const { model: teacherModel, ...teacherOptions } = teacherSpec;
+  const teacherStage: BatchStage =
+    options.teacher === null
+      ? identity
+      : (() => {
+          const spec = 'predict' in options.teacher ? { model: options.teacher as tf.LayersModel } : options.teacher;
+          const { model, ...teacherOptions } = spec;
+          return wrap('teacher', addTeacherLogits(model, teacherOptions));
+        })();
 
   return defer(() => {
     // a strategy given by name is made per subscription (a learnable one has state)
@@ -93,7 +102,9 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
     let last = started;
 
     const head = map((item: CifarBatch | RecordBatch): RecordBatch => {
-      const position = isCifarBatch(item) ? { epoch: item.epoch, step: item.step } : { epoch: 0, step };
+      // a record batch that carries its position (from a stream) keeps it
+      const carried = isCifarBatch(item) ? {} : readPosition(item);
+      const position = isCifarBatch(item) ? { epoch: item.epoch, step: item.step } : carried.epoch !== undefined && carried.step !== undefined ? { epoch: carried.epoch, step: carried.step } : { epoch: 0, step };
       step = position.step + 1;
       epoch = position.epoch;
       queue.push(item, position.step);
@@ -109,7 +120,7 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
 
     return (options.source as Observable<CifarBatch | RecordBatch>).pipe(
       head,
-      wrap('teacher', addTeacherLogits(teacherModel, teacherOptions)),
+      teacherStage,
       wrap('temperature', addTemperature(strategy, { context })),
       soft,
       studentStage,

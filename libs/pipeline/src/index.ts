@@ -4,6 +4,7 @@
  * See README.md (and the column contract of @atkd/columns).
  */
 export { STAGES, distill, type BatchStage, type DistillOptions, type DistillStep, type StageName } from './distill.js';
+export { skipWhenPresent } from './skip-when-present.js';
 export { HoldQueue, releaseInOrder, type Held, type HoldEntry, type Holdable } from './in-order-holds.js';
 export { workerScriptUrl, workerStage, type WorkerStageSpec } from './worker-stage.js';
 export { softTargetsStageFactory, temperatureStageFactory } from './factories.js';

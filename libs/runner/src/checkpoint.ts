@@ -69,6 +69,11 @@ export interface CheckpointState {
   trainSeconds: number;
   /** Images trained so far. */
   trainImages: number;
+  /**
+   * Where the batch provider (a stream) stands, as it reported it (e.g. the JetStream sequence to
+   * resume from); absent or null for the training file.
+   */
+  source?: Record<string, unknown> | null;
   /** Shapes of the momentum buffers in optimizer.bin, in the order of the model's trainable weights (null: no buffer yet). */
   optimizer: Array<number[] | null>;
   /** CRC-32 (8 hex digits) of the checkpoint's binary files by name (absent in checkpoints of older atkd). */

@@ -3,7 +3,7 @@
  * (or cross-entropy training) over epochs with evaluation, writes checkpoints at step boundaries and
  * resumes at any step. See README.md.
  */
-export { initialState, runEpochs, type RunEvent, type RunOptions, type RunResult, type RunSpec, type RunState } from './runner.js';
+export { initialState, runEpochs, type BatchProvider, type RunEvent, type RunOptions, type RunResult, type RunSpec, type RunState } from './runner.js';
 export {
   CHECKPOINTS,
   CheckpointError,

@@ -15,11 +15,12 @@
  */
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { withPosition } from '@atkd/columns';
+import { SOFT_TARGETS, TEMPERATURE, withPosition } from '@atkd/columns';
 import { cifarBatches, epochLength, removeStaleTemps, toRecordBatch, type CifarArrowFile, type CifarBatch } from '@atkd/data';
-import { distill } from '@atkd/pipeline';
+import { distill, skipWhenPresent } from '@atkd/pipeline';
 import { StudentTrainer, evaluateFile, type DistillationLoss, type EvalResult, type SgdOptions } from '@atkd/student';
 import { isLearnable, type TemperatureStrategy } from '@atkd/temperature';
+import type { RecordBatch } from 'apache-arrow';
 import { Observable, take, takeWhile } from 'rxjs';
 import { CHECKPOINTS, CheckpointError, copyWeights, findCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointName, type CheckpointState } from './checkpoint.js';
 import { accumulate, histogram, newEpochAccumulator, type EpochRecord, type StepRecord } from './records.js';
@@ -70,14 +71,35 @@ export type RunEvent =
   | { type: 'epoch'; record: EpochRecord; state: RunState }
   | { type: 'checkpoint'; name: CheckpointName; dir: string };
 
+/**
+ * Where the training batches come from instead of the training file: e.g. a JetStream stream of
+ * batches that already carry `teacher_logits` (and maybe temperatures / soft targets). Its position is
+ * saved in every checkpoint and handed back on resume.
+ */
+export interface BatchProvider {
+  /** Batches per epoch (the stream's plan). */
+  perEpoch: number;
+  /** Opens at a checkpointed position (`null`: from the start) with `nextStep` the next step to train. */
+  open(saved: Record<string, unknown> | null, nextStep: number): Promise<void>;
+  /**
+   * Record batches of steps `step .. step + count - 1` in order, each with its position (`withPosition`);
+   * a batch counts as done once the `next` that delivered it returns.
+   */
+  segment(step: number, count: number): Observable<RecordBatch>;
+  /** The position to checkpoint (every emitted batch is done). */
+  position(): Record<string, unknown>;
+}
+
 export interface RunOptions extends RunSpec {
   /** The training and test data (open `@atkd/data` files; left open). */
   train: CifarArrowFile;
   test: CifarArrowFile;
   /** How the training data is named in error messages (its path). */
   trainName?: string;
-  /** The teacher (distill; the caller's). */
+  /** The teacher (distill; the caller's). Not needed with a `provider` whose batches carry teacher logits. */
   teacher?: tf.LayersModel;
+  /** The training batches from elsewhere (a stream); `train` then only names the run's data. */
+  provider?: BatchProvider;
   /** The temperature strategy instance (distill; the caller's; a learnable one is trained and checkpointed). */
   strategy?: TemperatureStrategy;
   /** The distillation loss (distill; `@atkd/student` `getLoss`: kd, dkd, mlkd; default kd). MLKD's strong view is added to the batches. */
@@ -147,7 +169,7 @@ export function initialState(spec: Pick<RunSpec, 'student' | 'seed'>): RunState 
 /** Runs (or resumes) a training run; resolves when it completes or stops at `signal`. */
 export async function runEpochs(o: RunOptions): Promise<RunResult> {
   const distilling = o.mode === 'distill';
-  if (distilling && (o.teacher === undefined || o.strategy === undefined)) throw new Error('runEpochs: a distill run needs a teacher and a strategy');
+  if (distilling && ((o.teacher === undefined && o.provider === undefined) || o.strategy === undefined)) throw new Error('runEpochs: a distill run needs a teacher (or a provider of batches with teacher logits) and a strategy');
   const emit = o.onEvent ?? (() => undefined);
   const aborted = () => o.signal?.aborted === true;
   const strategy = o.strategy;
@@ -191,7 +213,8 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
 
     const strongView = distilling && o.loss?.needsStrongView === true;
     const plan = { batchSize: o.batchSize, shuffle: true, augment: o.augment, seed: o.seed, ...(strongView ? { strongView } : {}), ...(o.stepsPerEpoch === null ? {} : { maxBatchesPerEpoch: o.stepsPerEpoch }) };
-    const perEpoch = epochLength(o.train.numRows, plan);
+    const perEpoch = o.provider !== undefined ? o.provider.perEpoch : epochLength(o.train.numRows, plan);
+    if (o.provider !== undefined) await o.provider.open(state.source ?? null, state.step);
     if (perEpoch === 0) throw new Error(`training data ${o.trainName ?? '(runEpochs train)'} has no rows`);
     const evalOptions = { batchSize: o.evalBatchSize, ...(o.testLimit === null ? {} : { maxRows: o.testLimit }), ...(o.normalize === undefined ? {} : { normalize: o.normalize }) };
     const evaluate = async (model: tf.LayersModel, of: 'teacher' | 'student', epoch: number | null): Promise<EvalResult | null> => {
@@ -203,13 +226,14 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
     };
 
     // ---- teacher accuracy (once per run)
-    if (distilling && state.teacherEval === null) {
+    if (distilling && o.teacher !== undefined && state.teacherEval === null) {
       const r = await evaluate(o.teacher as tf.LayersModel, 'teacher', null);
       if (r !== null) state.teacherEval = { top1: r.top1, top5: r.top5, loss: r.loss, count: r.count };
     }
 
     const checkpoint = async (name: CheckpointName) => {
       if (learnable !== undefined) state.strategyState = learnable.getState();
+      if (o.provider !== undefined) state.source = o.provider.position();
       const dir = await writeCheckpoint(o.dir, name, {
         model: student,
         buffers: optimizerBuffers(made),
@@ -248,9 +272,18 @@ export async function runEpochs(o: RunOptions): Promise<RunResult> {
         );
         if (distilling) {
           // the pipeline of @atkd/pipeline over this segment's batches; the trainer (and its optimizer
-          // state) and the strategy instance outlive the segment
+          // state) and the strategy instance outlive the segment. From a provider (a stream) the
+          // batches carry the teacher's logits, and the stages that ran as services are skipped.
           const teacher = o.normalize === undefined ? (o.teacher as tf.LayersModel) : { model: o.teacher as tf.LayersModel, normalize: o.normalize };
-          const steps = distill({ source: batches, teacher, strategy: strategy as TemperatureStrategy, student: made as StudentTrainer });
+          const steps = o.provider !== undefined
+            ? distill({
+                source: o.provider.segment(state.step, stopAt - state.next.index).pipe(takeWhile(() => !aborted())),
+                teacher: null,
+                strategy: strategy as TemperatureStrategy,
+                student: made as StudentTrainer,
+                wrap: (name, stage) => (name === 'temperature' ? skipWhenPresent(TEMPERATURE, stage) : name === 'soft-targets' ? skipWhenPresent(SOFT_TARGETS, stage) : stage),
+              })
+            : distill({ source: batches, teacher, strategy: strategy as TemperatureStrategy, student: made as StudentTrainer });
           await drain(steps, (m) => {
             const rec: StepRecord = {
               type: 'step', epoch, index: state.next.index, step: m.step, size: m.size, lr: m.lr, loss: m.loss.total, ce: m.loss.ce, kd: m.loss.kd,

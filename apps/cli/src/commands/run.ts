@@ -11,6 +11,7 @@ import { embeddedDefaults, selfCommand } from '../lib/defaults.js';
 import { writePlots } from '../lib/plots.js';
 import { readMetrics, METRICS_JSONL } from '../lib/run-dir.js';
 import { checkResumeConfig, readRunConfig, runTraining, type RunSummary } from '../lib/training.js';
+import { parseSourceUrl, redactUrl } from '../lib/nats.js';
 
 const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   config: { short: 'c', description: 'config file (.json, .yaml, .yml); flags override it', placeholder: 'FILE' },
@@ -20,6 +21,8 @@ const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   quiet: { short: 'q', value: false, description: 'no progress bar or notes on stderr' },
   verbose: { value: false, description: "the engine's full selection report (skipped engines, kernels) instead of one line" },
   json: { value: false, description: 'print the summary as JSON on stdout (nothing else on stdout)' },
+  'nats-creds': { description: 'with --source: NATS credentials file', placeholder: 'FILE' },
+  'tls-ca': { description: 'with --source: CA certificate (PEM) of the NATS server (turns TLS on)', placeholder: 'FILE' },
   help: { short: 'h', value: false, description: 'show this help' },
   'teacher-model': renamed('--teacher-arch NAME'),
 };
@@ -105,6 +108,7 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
   const file = stringFlag(args, 'config');
   let config: RunConfig;
   let runDir: string;
+  let sourceUrl: string | null = null;
   try {
     const flags = flagValues(command, args);
     if (resumeDir !== undefined) {
@@ -114,13 +118,19 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
       if (saved.command !== command) throw new ConfigError(`--resume ${resumeDir}: that run is an \`atkd ${saved.command}\` run`);
       const changed = [...Object.keys(flags), ...(file !== undefined ? Object.keys(readConfigFile(file)) : [])];
       const wanted = resolveConfig({ command, file, flags: { ...flags, ...(flags.student === undefined ? { student: saved.student } : {}) }, defaults: { teacher: saved.teacher, teacherArch: saved.teacherArch, train: saved.train, test: saved.test } });
+      // the source URL is kept without its credentials: a resumed run gets them from --source again
+      sourceUrl = wanted.source ?? saved.source;
+      if (wanted.source !== null) wanted.source = redactUrl(wanted.source);
       config = checkResumeConfig(saved, wanted, changed, resumeDir);
       runDir = resumeDir;
     } else {
       config = resolveConfig({ command, file, flags, defaults: embeddedDefaults() });
+      sourceUrl = config.source;
+      if (config.source !== null) config.source = redactUrl(config.source);
       runDir = stringFlag(args, 'out') ?? defaultRunDir(command);
     }
-    if (command === 'distill' && config.teacher !== null && !existsSync(config.teacher)) {
+    if (sourceUrl !== null && sourceUrl.includes('***@')) throw new ConfigError(`--resume ${resumeDir}: the run reads ${sourceUrl}; give --source again with its credentials`);
+    if (command === 'distill' && config.source === null && config.teacher !== null && !existsSync(config.teacher)) {
       throw new ConfigError(`teacher ${config.teacher} does not exist${config.teacher === embeddedDefaults().teacher ? ' (the embedded teacher is missing from this checkout: pass --teacher <file.pth | model dir>)' : ''}`);
     }
   } catch (error) {
@@ -129,7 +139,8 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
   }
 
   out.info(`atkd ${command}: ${config.command === 'distill' ? `teacher ${config.teacher} (${config.teacherArch ?? 'TF.js'}) -> student ${config.student}, strategy ${config.strategy}` : `model ${config.student}`}, presets ${config.presets.join(', ')}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}; run directory ${runDir}`);
-  const summary = await runTraining({ config, runDir, resume: resumeDir !== undefined, out, resumeCommand: `${selfCommand()} ${command} --resume ${runDir}` });
+  const source = sourceUrl === null ? undefined : { ...parseSourceUrl(sourceUrl), credsFile: stringFlag(args, 'nats-creds'), tlsCaFile: stringFlag(args, 'tls-ca') };
+  const summary = await runTraining({ config, runDir, resume: resumeDir !== undefined, out, resumeCommand: `${selfCommand()} ${command} --resume ${runDir}${config.source !== null && config.source.includes('***@') ? ` --source ${config.source.replace('***@', 'USER:PASS@')}` : ''}`, source });
 
   if (!args.flags.has('no-plots')) {
     try {

@@ -80,6 +80,11 @@ export interface RunConfig {
   backend: string | null;
   /** Threads of the engine, ATen on torch, XNNPACK on wasm (null: ATKD_THREADS, else every core). */
   threads: number | null;
+  /**
+   * Train from a NATS JetStream stream of batches that carry teacher logits (`nats://HOST:PORT/STREAM`,
+   * credentials shown as `***`), instead of running the teacher on the training file.
+   */
+  source: string | null;
 }
 
 /** The method presets of `distill`. */
@@ -235,6 +240,7 @@ export const KEYS: Readonly<Record<string, KeySpec>> = {
   evalBatchSize: { kind: 'int', commands: BOTH, min: 1, max: 8192, description: 'evaluation batch size', placeholder: 'N' },
   checkpointEvery: { kind: 'int', commands: BOTH, min: 0, max: 1e9, description: 'also write `latest` every N steps (0: each epoch only)', placeholder: 'N' },
   backend: { kind: 'backend', commands: BOTH, nullable: true, description: `TF.js engine: ${BACKEND_CHOICES.join(', ')} (default: best available)`, placeholder: 'NAME' },
+  source: { kind: 'string', commands: DISTILL, nullable: true, description: 'train from a JetStream stream of batches with teacher logits (atkd serve teacher), nats://HOST:PORT/STREAM', placeholder: 'URL' },
   threads: { kind: 'int', commands: BOTH, min: 1, max: MAX_WASM_THREADS, nullable: true, description: 'threads of the engine: ATen on torch, XNNPACK on wasm (default: ATKD_THREADS, else every core)', placeholder: 'N' },
 };
 
@@ -496,6 +502,7 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     checkpointEvery: 0,
     backend: null,
     threads: null,
+    source: null,
   };
   let config: RunConfig = { ...base };
   for (const s of schedule) {

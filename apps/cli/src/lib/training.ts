@@ -17,6 +17,8 @@ import { getLoss } from '@atkd/student';
 import { normalizerFor } from '@atkd/data';
 import { ConfigError, RESUMABLE_KEYS, type RunConfig } from './config.js';
 import { openDataFile } from './batches.js';
+import { connectNats, redactUrl, type NatsConnection } from './nats.js';
+import { runConsumerName, streamPlan, streamProvider } from './stream-source.js';
 import { StepProgress } from './progress.js';
 import { CONFIG_JSON, MetricsLog, RunDirError, SUMMARY_JSON, readJson, writeJsonAtomic } from './run-dir.js';
 
@@ -55,6 +57,8 @@ export interface RunOptions {
   out: Output;
   /** The command line that resumes this run (printed on interrupt). */
   resumeCommand: string;
+  /** `--source`: the stream to train from, and how to connect (the URL may carry credentials: never printed). */
+  source?: { url: string; stream: string; credsFile?: string; tlsCaFile?: string };
 }
 
 /** Checks a run directory against a config for `--resume`: the keys that shape the run must match. */
@@ -173,8 +177,20 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  let nc: NatsConnection | null = null;
+  let provider: ReturnType<typeof streamProvider> | undefined;
   try {
-    if (distill) {
+    if (opts.source !== undefined) {
+      const src = opts.source;
+      nc = await connectNats({ url: src.url, credsFile: src.credsFile, tlsCaFile: src.tlsCaFile, name: 'atkd-distill' });
+      const plan = await streamPlan(nc, src.stream, `--source ${redactUrl(src.url)}/${src.stream}`);
+      if (config.stepsPerEpoch !== null && config.stepsPerEpoch !== plan.perEpoch) throw new RunDirError(`--steps-per-epoch ${config.stepsPerEpoch}: stream ${src.stream} was fed with ${plan.perEpoch} batches per epoch`);
+      if (plan.epochs !== null && config.epochs > plan.epochs) throw new RunDirError(`--epochs ${config.epochs}: stream ${src.stream} was fed with ${plan.epochs} epochs; feed more (atkd feed --first-epoch ${plan.epochs} --epochs ${config.epochs}) or ask for fewer`);
+      if (plan.batchSize !== null && plan.batchSize !== config.batchSize) out.info(`note: stream ${src.stream} holds batches of ${plan.batchSize} (the run's --batch-size ${config.batchSize} does not apply)`);
+      provider = streamProvider(nc, src.stream, runDir, plan, (line) => out.info(line));
+      out.info(`training from stream ${src.stream} on ${redactUrl(src.url)} (${plan.perEpoch} batches per epoch; consumer ${runConsumerName(runDir)})`);
+    }
+    if (distill && provider === undefined) {
       try {
         teacher = await loadAnyModel(config.teacher as string, { arch: config.teacherArch ?? undefined, classes: CLASSES });
       } catch (error) {
@@ -210,6 +226,7 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
       test: testFile,
       trainName: config.train,
       ...(teacher === null || strategy === undefined || loss === undefined ? {} : { teacher, strategy, loss }),
+      ...(provider === undefined || strategy === undefined || loss === undefined ? {} : { provider, strategy, loss }),
       ...(config.normalization === 'cifar100' ? {} : { normalize: normalizerFor(config.normalization) }),
       dir: runDir,
       resume,
@@ -246,6 +263,8 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     teacher?.dispose();
+    provider?.close();
+    if (nc !== null) await nc.close().catch(() => undefined);
     await trainFile.close();
     await testFile.close();
   }
