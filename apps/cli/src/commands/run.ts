@@ -108,7 +108,7 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
   const file = stringFlag(args, 'config');
   let config: RunConfig;
   let runDir: string;
-  let sourceUrl: string | null = null;
+  let sourceUrl: string | null;
   try {
     const flags = flagValues(command, args);
     if (resumeDir !== undefined) {
