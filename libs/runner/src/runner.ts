@@ -169,7 +169,7 @@ export function initialState(spec: Pick<RunSpec, 'student' | 'seed'>): RunState 
 /** Runs (or resumes) a training run; resolves when it completes or stops at `signal`. */
 export async function runEpochs(o: RunOptions): Promise<RunResult> {
   const distilling = o.mode === 'distill';
-  if (distilling && ((o.teacher === undefined && o.provider === undefined) || o.strategy === undefined)) throw new Error('runEpochs: a distill run needs a teacher (or a provider of batches with teacher logits) and a strategy');
+  if (distilling && ((o.teacher === undefined && o.provider === undefined) || o.strategy === undefined)) throw new Error('runEpochs: a distill run needs a teacher and a strategy (a provider of batches with teacher logits stands in for the teacher)');
   const emit = o.onEvent ?? (() => undefined);
   const aborted = () => o.signal?.aborted === true;
   const strategy = o.strategy;
