@@ -12,7 +12,7 @@ import { initBackend } from '@atkd/backend';
 import { cifarBatches, sampleDataDir, splitFile, toRecordBatch } from '@atkd/data';
 import { batchSource, connectNats, ensureBatchStream, ensureConsumer, jetstream, jetstreamManager, publishBatches, startStageService } from '@atkd/jetstream';
 import { startNatsServer } from '@atkd/jetstream/testing';
-import { loadTeacher, teacherLogits } from '@atkd/teacher';
+import { addTeacherLogits, loadTeacher } from '@atkd/teacher';
 import { from, lastValueFrom, map, of, take, tap, toArray } from 'rxjs';
 
 const { values: args } = parseArgs({
@@ -43,7 +43,7 @@ const dbg = (s) => process.env.ATKD_BENCH_DEBUG && process.stderr.write(`${((per
 const info = await initBackend({ log: false });
 dbg("backend");
 const model = await loadTeacher(TEACHER, { arch: 'resnet20' });
-const op = teacherLogits(model);
+const op = addTeacherLogits(model);
 const sample = splitFile(sampleDataDir(), 'train');
 const batches = await lastValueFrom(cifarBatches(sample, { batchSize: B, epochs: 1, maxBatchesPerEpoch: N }).pipe(map((b) => toRecordBatch(b)), toArray()));
 if (batches.length < N) throw new Error(`--batches ${N}: the embedded sample has ${batches.length} batches of ${B}`);
