@@ -13,7 +13,7 @@ import type { Command, CommandIO } from '../command.js';
 import { lastValueFrom, takeWhile } from 'rxjs';
 import { openDataFile } from '../lib/batches.js';
 import { embeddedDefaults } from '../lib/defaults.js';
-import { FEED_META, NATS_FLAGS, connectNats, natsOptions, redactUrl } from '../lib/nats.js';
+import { AHEAD_FLAGS, FEED_META, NATS_FLAGS, aheadOption, connectNats, natsOptions, redactUrl } from '../lib/nats.js';
 
 const FEED_FLAGS: Readonly<Record<string, FlagSpec>> = {
   ...NATS_FLAGS,
@@ -25,8 +25,7 @@ const FEED_FLAGS: Readonly<Record<string, FlagSpec>> = {
   seed: { description: 'seed of the shuffle and augmentation (default 0)', placeholder: 'N' },
   augment: { description: 'random crop + flip, true/false (default true, as atkd distill)', placeholder: 'BOOL' },
   'steps-per-epoch': { description: 'cap on the batches of an epoch', placeholder: 'N' },
-  'max-ahead': { description: 'stay at most N batches ahead of consumer --ahead-of of --to', placeholder: 'N' },
-  'ahead-of': { description: 'the downstream consumer --max-ahead refers to', placeholder: 'NAME' },
+  ...AHEAD_FLAGS,
   quiet: { short: 'q', value: false, description: 'no progress lines on stderr' },
   help: { short: 'h', value: false, description: 'show this help' },
 };
@@ -62,9 +61,7 @@ export const feedCommand: Command = {
       seed: intFlag(args, 'seed', context, 0, 4294967295) ?? 0,
       ...(stepsPerEpoch === undefined ? {} : { maxBatchesPerEpoch: stepsPerEpoch }),
     } satisfies CifarBatchOptions;
-    const maxAhead = intFlag(args, 'max-ahead', context, 1);
-    const aheadOf = stringFlag(args, 'ahead-of');
-    if ((maxAhead === undefined) !== (aheadOf === undefined)) throw new UsageError(`${context}: --max-ahead N and --ahead-of CONSUMER go together`);
+    const ahead = aheadOption(args, context);
     const dataPath = stringFlag(args, 'data') ?? embeddedDefaults().train;
     const opts = natsOptions(args, context, 'atkd-feed');
     const quiet = args.flags.has('quiet');
@@ -106,13 +103,13 @@ export const feedCommand: Command = {
         takeWhile(() => !interrupted),
         concatMapBatch(async (b) => {
           const { epoch, index, step } = b;
-          if (maxAhead !== undefined) {
-            // bounded pending count: wait while the downstream consumer has maxAhead messages to go
-            while (!interrupted && (known === null || known + since >= maxAhead)) {
-              const info = await jsm.consumers.info(to, aheadOf as string).catch(() => null);
+          if (ahead !== undefined) {
+            // bounded pending count: wait while the downstream consumer has ahead.maxPending messages to go
+            while (!interrupted && (known === null || known + since >= ahead.maxPending)) {
+              const info = await jsm.consumers.info(to, ahead.consumer).catch(() => null);
               known = info === null ? 0 : info.num_pending + info.num_ack_pending;
               since = 0;
-              if (info === null || known < maxAhead) break;
+              if (info === null || known < ahead.maxPending) break;
               await new Promise((r) => setTimeout(r, 100));
             }
           }

@@ -7,7 +7,7 @@
 import { startStageService } from '@atkd/jetstream';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
-import { NATS_FLAGS, connectNats, natsOptions, redactUrl, untilSignal } from '../lib/nats.js';
+import { AHEAD_FLAGS, NATS_FLAGS, aheadOption, connectNats, natsOptions, redactUrl, untilSignal } from '../lib/nats.js';
 import { getStage, type StageDefinition } from '../stages/index.js';
 
 const SERVABLE = ['teacher', 'temperature', 'soft-targets'];
@@ -20,8 +20,7 @@ const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'in-flight': { description: 'batches one instance holds at most (default 2)', placeholder: 'N' },
   'max-ack-pending': { description: 'unacknowledged batches across all instances (default 16)', placeholder: 'N' },
   'ack-wait': { description: 'seconds before a batch held by a dead instance goes to another (default 30)', placeholder: 'S' },
-  'max-ahead': { description: 'stay at most N batches ahead of consumer --ahead-of of --to (bounded pending count)', placeholder: 'N' },
-  'ahead-of': { description: 'the downstream consumer --max-ahead refers to', placeholder: 'NAME' },
+  ...AHEAD_FLAGS,
   quiet: { short: 'q', value: false, description: 'no progress lines on stderr' },
   help: { short: 'h', value: false, description: 'show this help' },
 };
@@ -64,9 +63,7 @@ export const serveCommand: Command = {
     const to = stringFlag(args, 'to');
     if (from === undefined || to === undefined) throw new UsageError(`${context}: flags --from STREAM and --to STREAM are required`);
     if (from === to) throw new UsageError(`${context}: --from and --to must be different streams`);
-    const maxAhead = intFlag(args, 'max-ahead', context, 1);
-    const aheadOf = stringFlag(args, 'ahead-of');
-    if ((maxAhead === undefined) !== (aheadOf === undefined)) throw new UsageError(`${context}: --max-ahead N and --ahead-of CONSUMER go together`);
+    const ahead = aheadOption(args, context);
     const opts = natsOptions(args, context, `atkd-serve-${name}`);
     const quiet = args.flags.has('quiet');
     const log = (line: string) => void io.stderr.write(`${line}\n`);
@@ -85,7 +82,7 @@ export const serveCommand: Command = {
         inFlight: intFlag(args, 'in-flight', context, 1, 1024),
         maxAckPending: intFlag(args, 'max-ack-pending', context, 1, 1_000_000),
         ackWaitMs: (intFlag(args, 'ack-wait', context, 1, 86_400) ?? 30) * 1000,
-        throttle: maxAhead !== undefined ? { consumer: aheadOf as string, maxPending: maxAhead } : undefined,
+        throttle: ahead,
         log,
         onBatch: (s) => {
           const now = performance.now();

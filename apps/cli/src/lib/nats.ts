@@ -1,7 +1,7 @@
 /** The NATS flags shared by `atkd serve`, `atkd feed` and `atkd distill --source nats://...`. */
 import { connectNats, redactUrl, type NatsOptions } from '@atkd/jetstream';
 import type { NatsConnection } from '@atkd/jetstream';
-import { stringFlag, UsageError, type FlagSpec, type ParsedArgs } from '../args.js';
+import { intFlag, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from '../args.js';
 
 export const NATS_FLAGS: Readonly<Record<string, FlagSpec>> = {
   nats: { description: 'NATS server URL, nats://[user:pass@|token@]host:port (tls:// for TLS)', placeholder: 'URL' },
@@ -14,6 +14,20 @@ export function natsOptions(args: ParsedArgs, context: string, name: string, url
   const u = url ?? stringFlag(args, 'nats');
   if (u === undefined) throw new UsageError(`${context}: flag --nats URL is required (e.g. --nats nats://127.0.0.1:4222)`);
   return { url: u, credsFile: stringFlag(args, 'nats-creds'), tlsCaFile: stringFlag(args, 'tls-ca'), name };
+}
+
+/** `--max-ahead N --ahead-of CONSUMER` of `atkd feed` and `atkd serve`: a bounded pending count on --to. */
+export const AHEAD_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  'max-ahead': { description: 'stay at most N batches ahead of consumer --ahead-of of --to (bounded pending count)', placeholder: 'N' },
+  'ahead-of': { description: 'the downstream consumer --max-ahead refers to', placeholder: 'NAME' },
+};
+
+/** The throttle of AHEAD_FLAGS (both flags or neither), or undefined when they are not given. */
+export function aheadOption(args: ParsedArgs, context: string): { consumer: string; maxPending: number } | undefined {
+  const maxPending = intFlag(args, 'max-ahead', context, 1);
+  const consumer = stringFlag(args, 'ahead-of');
+  if ((maxPending === undefined) !== (consumer === undefined)) throw new UsageError(`${context}: --max-ahead N and --ahead-of CONSUMER go together`);
+  return maxPending === undefined || consumer === undefined ? undefined : { consumer, maxPending };
 }
 
 export { connectNats, redactUrl };
