@@ -25,7 +25,7 @@ const browser = await chromium.launch({ executablePath: process.env.ATKD_CHROMIU
 try {
   // the export page
   const web = join(work, 'web');
-  atkd(['export', join(root, 'apps', 'cli', 'assets', 'teacher-resnet20.pth'), '--model', 'resnet20', '--to', web]);
+  atkd(['export', join(root, 'apps', 'cli', 'assets', 'teacher-resnet20.pth'), '--arch', 'resnet20', '--to', web]);
   const f = await CifarArrowFile.open(join(sampleDataDir(), 'test.arrow'));
   const rows = [3, 28, 61];
   const images = new Uint8Array(rows.length * IMAGE_BYTES);

@@ -230,8 +230,9 @@ describe('atkd export: bad input', () => {
     expect(await atkdInProcess(['export', ck, '--to', full])).toMatchObject({ code: 1, stderr: expect.stringMatching(/--to .*full holds files but no earlier export \(atkd-model\.json\)/) });
     expect(readFileSync(join(full, 'notes.txt'), 'utf8')).toBe('keep me');
     expect(await atkdInProcess(['export', join(work, 'run-resnet8'), '--checkpoint', 'first', '--to', join(work, 'y')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--checkpoint must be best or latest, got "first"/) });
-    expect(await atkdInProcess(['export', ck, '--model', 'resnet9', '--to', join(work, 'z')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/flag --model: unknown model "resnet9"/) });
-    expect(await atkdInProcess(['export', ck, '--model', 'resnet20', '--to', join(work, 'z')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--model resnet20, but checkpoint .* holds a resnet8/) });
+    expect(await atkdInProcess(['export', ck, '--arch', 'resnet9', '--to', join(work, 'z')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/flag --arch: unknown model "resnet9"/) });
+    expect(await atkdInProcess(['export', ck, '--arch', 'resnet20', '--to', join(work, 'z')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--arch resnet20, but checkpoint .* holds a resnet8/) });
+    expect(await atkdInProcess(['export', ck, '--model', 'resnet8', '--to', join(work, 'z')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/flag --model was renamed: use --arch NAME/) });
     expect(await atkdInProcess(['export', join(work, 'none.pth'), '--to', join(work, 'z')])).toMatchObject({ code: 1, stderr: expect.stringMatching(/none\.pth does not exist/) });
     expect(await atkdInProcess(['export', '--serve', '--to', empty])).toMatchObject({ code: 1, stderr: expect.stringMatching(/empty is not an export directory/) });
   });

@@ -10,7 +10,7 @@ import { initBackend } from '@atkd/backend';
 import { INPUT_NORMALIZATIONS, INPUT_NORMALIZATION_NAMES, type InputNormalizationName } from '@atkd/data';
 import { MODEL_NAMES, listModels, loadAnyModel, saveModel } from '@atkd/models';
 import { WEB_MANIFEST, serveDirectory, webManifest, webPageFiles, type WebManifest } from '@atkd/web';
-import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
+import { formatFlags, intFlag, parseArgs, renamed, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
 import { openDataFile } from '../lib/batches.js';
 import type { RunConfig } from '../lib/config.js';
@@ -22,14 +22,15 @@ import type { RunSummary } from '../lib/training.js';
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
   to: { short: 't', description: 'the export directory (created; may already hold an earlier export)', placeholder: 'DIR' },
   checkpoint: { description: 'which checkpoint of a run directory: best (default) or latest', placeholder: 'NAME' },
-  model: { short: 'm', description: 'architecture, for a TF.js model directory without a checkpoint state or a PyTorch .pth', placeholder: 'NAME' },
+  arch: { short: 'a', description: 'architecture, for a TF.js model directory without a checkpoint state or a PyTorch .pth', placeholder: 'NAME' },
+  model: renamed('--arch NAME'),
   serve: { value: false, description: 'serve DIR on localhost after exporting (alone: serve an existing export); Ctrl-C stops' },
   port: { description: 'port of --serve (default 8080; 0: any free port)', placeholder: 'N' },
   json: { value: false, description: 'print the export (directory, files, manifest) as JSON on stdout' },
   help: { short: 'h', value: false, description: 'show this help' },
 };
 
-const HELP = `Usage: atkd export <run dir | checkpoint dir | model dir | file.pth --model NAME> --to DIR [--serve [--port N]]
+const HELP = `Usage: atkd export <run dir | checkpoint dir | model dir | file.pth --arch NAME> --to DIR [--serve [--port N]]
        atkd export --serve --to DIR
 
 Writes the student into DIR as a TF.js layers model (model.json, weights.bin), its manifest
@@ -52,7 +53,7 @@ interface Source {
 function resolveSource(spec: string, which: 'best' | 'latest'): Source {
   if (!existsSync(spec)) throw new Error(`atkd export: ${spec} does not exist`);
   if (/\.(pth|pt)$/i.test(spec) && statSync(spec).isFile()) return { checkpoint: spec, run: null, state: null };
-  if (!statSync(spec).isDirectory()) throw new Error(`atkd export: ${spec} is not a directory (give a run directory, a checkpoint directory or a .pth with --model)`);
+  if (!statSync(spec).isDirectory()) throw new Error(`atkd export: ${spec} is not a directory (give a run directory, a checkpoint directory or a .pth with --arch)`);
   if (existsSync(join(spec, 'model.json'))) {
     const state = existsSync(join(spec, STATE_JSON)) ? readJson<CheckpointState>(join(spec, STATE_JSON), 'checkpoint state') : null;
     const parent = dirname(resolve(spec));
@@ -120,10 +121,10 @@ export const exportCommand: Command = {
     const which = stringFlag(args, 'checkpoint') ?? 'best';
     if (which !== 'best' && which !== 'latest') throw new UsageError(`atkd export: flag --checkpoint must be best or latest, got ${JSON.stringify(which)}`);
     const source = resolveSource(args.positionals[0], which);
-    const arch = stringFlag(args, 'model') ?? source.state?.student;
-    if (arch === undefined) throw new UsageError(`atkd export: ${source.checkpoint} has no ${STATE_JSON}: name its architecture with --model (known: ${MODEL_NAMES.join(', ')})`);
-    if (!MODEL_NAMES.includes(arch)) throw new UsageError(`atkd export: flag --model: unknown model "${arch}" (known: ${MODEL_NAMES.join(', ')})`);
-    if (source.state !== null && stringFlag(args, 'model') !== undefined && source.state.student !== arch) throw new UsageError(`atkd export: --model ${arch}, but checkpoint ${source.checkpoint} holds a ${source.state.student}`);
+    const arch = stringFlag(args, 'arch') ?? source.state?.student;
+    if (arch === undefined) throw new UsageError(`atkd export: ${source.checkpoint} has no ${STATE_JSON}: name its architecture with --arch (known: ${MODEL_NAMES.join(', ')})`);
+    if (!MODEL_NAMES.includes(arch)) throw new UsageError(`atkd export: flag --arch: unknown model "${arch}" (known: ${MODEL_NAMES.join(', ')})`);
+    if (source.state !== null && stringFlag(args, 'arch') !== undefined && source.state.student !== arch) throw new UsageError(`atkd export: --arch ${arch}, but checkpoint ${source.checkpoint} holds a ${source.state.student}`);
     checkTarget(to);
 
     const config = source.run !== null ? readJson<RunConfig>(join(source.run, CONFIG_JSON), 'run config') : null;
