@@ -124,7 +124,7 @@ describe('atkd stage (spawned CLI)', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/bad\.arrows: not an Arrow IPC stream/);
     expect(existsSync(join(work, 'never.arrows'))).toBe(false);
-    expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('interrupted with --output: exits 130 and leaves no file behind', async () => {
@@ -136,7 +136,7 @@ describe('atkd stage (spawned CLI)', () => {
     child.stdin.write(input.subarray(0, Math.floor(input.length / 2))); // half a stream, stdin left open
     // wait until the temp file exists (the filter is running), then interrupt
     for (let i = 0; i < 200 && readdirSync(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(readdirSync(dir).some((f) => f.endsWith('.tmp'))).toBe(true);
+    expect(readdirSync(dir).some((f) => f.includes('.tmp-'))).toBe(true);
     const code = await new Promise<number | null>((resolveExit) => {
       child.on('exit', (c) => resolveExit(c));
       child.kill('SIGINT');

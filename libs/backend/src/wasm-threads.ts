@@ -14,7 +14,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '@atkd/fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,13 +58,11 @@ const PRELUDE_HELPERS =
 
 const FACTORY_HEAD = 'var WasmBackendModuleThreadedSimd';
 
-/** Writes `text` to a content-addressed file (temp file + rename: never half-written). */
+/** Writes `text` to a content-addressed file (`writeFileAtomicSync`: never half-written). */
 function persist(dir: string, suffix: string, text: string): string {
   const path = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 20)}${suffix}`);
   if (!existsSync(path)) {
-    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
+    writeFileAtomicSync(path, text);
   }
   return path;
 }

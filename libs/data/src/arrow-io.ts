@@ -7,11 +7,10 @@
  * `coarse`) in memory and reads image bytes on demand with positioned reads, so any row order costs
  * the same and nothing but the requested images is read.
  */
-import { randomBytes } from 'node:crypto';
 import { readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { commitTemp, tempPathFor } from '@atkd/fs';
 import {
   FixedSizeBinary,
   Message,
@@ -93,46 +92,6 @@ export function recordBatchToColumns(batch: RecordBatch): CifarColumns {
   };
 }
 
-function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-}
-
-const TEMP_NAME = /^\..+\.tmp-(\d+)-[0-9a-f]{8}$/;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A leftover of atkd's atomic writers: `.NAME.tmp-PID[-suffix]` (temp file or directory) or `.NAME.old-PID` (a checkpoint swapped out). */
-const LEFTOVER = /^\.(.+)\.(tmp|old)-(\d+)(?:-[0-9a-z]+)?$/;
-
-/**
- * Removes what writers that were killed before they could clean up (their process is gone) left in
- * `dir`: the data files' temporaries (`.NAME.tmp-PID-HEX`), atomic writes' temp files and checkpoint
- * directories being assembled (`.NAME.tmp-PID[-suffix]`), and a swapped-out `.NAME.old-PID` once
- * `NAME` itself is back (before that it is the only copy, which readers fall back to). Returns the names removed.
- */
-export async function removeStaleTemps(dir: string): Promise<string[]> {
-  const removed: string[] = [];
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    const data = TEMP_NAME.exec(name);
-    const other = data === null ? LEFTOVER.exec(name) : null;
-    if (data === null && other === null) continue;
-    const pid = Number(data !== null ? data[1] : (other as RegExpExecArray)[3]);
-    if (pid === process.pid || alive(pid)) continue;
-    if (other !== null && other[2] === 'old' && !names.includes(other[1])) continue;
-    await rm(join(dir, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
-}
-
 async function writeFully(fh: FileHandle, chunk: Uint8Array): Promise<void> {
   let off = 0;
   while (off < chunk.length) {
@@ -143,7 +102,7 @@ async function writeFully(fh: FileHandle, chunk: Uint8Array): Promise<void> {
 
 /**
  * Writes an Arrow IPC file with `schema` and the given batches to a new temporary file next to `target`
- * and returns its path (the caller renames it into place or removes it). On failure nothing remains.
+ * and returns its path (the caller moves it into place with `commitTemp` of `@atkd/fs`, or removes it). On failure nothing remains.
  * Each record batch carries the CRC-32 of its columns ({@link BATCH_CRC32}), checked by {@link CifarArrowFile.open}.
  */
 export async function writeArrowTemp(target: string, schema: Schema, batches: AsyncIterable<CifarColumns> | Iterable<CifarColumns>): Promise<string> {
@@ -167,7 +126,6 @@ export async function writeArrowTemp(target: string, schema: Schema, batches: As
     }
     writer.close();
     await pump;
-    await fh.sync();
     await fh.close();
     return tmp;
   } catch (err) {
@@ -179,15 +137,9 @@ export async function writeArrowTemp(target: string, schema: Schema, batches: As
   }
 }
 
-/** Writes a CIFAR-100 Arrow file atomically: temp file in the same directory, then rename. */
+/** Writes a CIFAR-100 Arrow file atomically (`commitTemp` of `@atkd/fs`: temp file in the same directory, fsync, rename). */
 export async function writeCifarArrow(target: string, schema: Schema, batches: AsyncIterable<CifarColumns> | Iterable<CifarColumns>): Promise<void> {
-  const tmp = await writeArrowTemp(target, schema, batches);
-  try {
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await commitTemp(await writeArrowTemp(target, schema, batches), target);
 }
 
 const MAGIC = Buffer.from('ARROW1');

@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, rm, rmdir, stat } from 'node:fs/promises';
+import { commitTemp } from '@atkd/fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -189,7 +190,7 @@ async function fetchInto(dir: string, url: string, expected: string, options: Fe
       await rm(part, { force: true });
       throw new CifarDataError(url, `MD5 mismatch: got ${md5}, expected ${expected}; the download was removed`);
     }
-    await rename(part, archive);
+    await commitTemp(part, archive); // fsynced: the archive is only ever complete
   }
 
   const bar = new ProgressBar('import', 0, { quiet: options.quiet, stream: options.progressStream });

@@ -9,11 +9,12 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { removeStaleTemps, writeArrowTemp, type CifarColumns } from './arrow-io.js';
+import { commitTemp, removeStaleTemps } from '@atkd/fs';
+import { writeArrowTemp, type CifarColumns } from './arrow-io.js';
 import { CifarDataError } from './errors.js';
 import { defaultDataDir, splitFile } from './paths.js';
 import { parseLabelNames, RecordParser, type RecordColumns } from './records.js';
@@ -286,7 +287,7 @@ export async function importCifar100(options: ImportOptions): Promise<ImportResu
     );
     const files = { train: splitFile(dir, 'train'), test: splitFile(dir, 'test') };
     for (const split of ['train', 'test'] as const) {
-      await rename(temps[split]!, files[split]);
+      await commitTemp(temps[split]!, files[split]);
       delete temps[split];
     }
     return { dir, files, meta };

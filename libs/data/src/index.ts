@@ -3,7 +3,7 @@ export * from './schema.js';
 export * from './paths.js';
 export { tarEntries, type TarEntry } from './tar.js';
 export { parseLabelNames, RecordParser, type RecordColumns } from './records.js';
-export { CifarArrowFile, columnsToRecordBatch, recordBatchToColumns, removeStaleTemps, writeCifarArrow, type CifarColumns, type ReadEvent } from './arrow-io.js';
+export { CifarArrowFile, columnsToRecordBatch, recordBatchToColumns, writeCifarArrow, type CifarColumns, type ReadEvent } from './arrow-io.js';
 export { importCifar100, type ImportOptions, type ImportProgress, type ImportResult } from './import.js';
 export { cifarBatches, epochLength, type BatchPosition, type CifarBatch, type CifarBatchOptions, type BatchReadEvent, type EpochLengthOptions } from './batches.js';
 export { concatMapBatch, type Holdable } from './concat-map-batch.js';

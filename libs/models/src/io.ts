@@ -1,11 +1,12 @@
 // TF.js layers-format save / load for Node without tfjs-node: a file-system IOHandler writing
 // `model.json` (topology + weights manifest) and `weights.bin`, the same files
-// `tf.loadLayersModel('https://.../model.json')` reads in a browser. Writes are atomic (temp file
-// in the same directory, then rename; weights first, model.json last), so an interrupted save
+// `tf.loadLayersModel('https://.../model.json')` reads in a browser. Writes are atomic (`writeFileAtomic`
+// of @atkd/fs: temp file in the same directory, fsync, rename; weights first, model.json last), so an interrupted save
 // never leaves a model.json that points at missing or partial weights; each file is fsynced before
 // its rename. model.json records the CRC-32 of weights.bin (key `atkdWeightsCrc32`, ignored by TF.js),
 // checked on load, so flipped bytes in the weights are an error instead of a silently wrong model.
-import { open, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@atkd/fs';
 import { crc32 } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -19,23 +20,6 @@ export const WEIGHTS_CRC32 = 'atkdWeightsCrc32';
 /** CRC-32 (zlib's) of `bytes` as 8 hex digits. */
 export function crc32Hex(bytes: Uint8Array, previous?: number): string {
   return (crc32(bytes, previous) >>> 0).toString(16).padStart(8, '0');
-}
-
-async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /**
@@ -64,8 +48,8 @@ export function fileSystemHandler(dir: string, options: { verify?: boolean } = {
       if (artifacts.userDefinedMetadata) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
       const weightBytes = new Uint8Array(weightData);
       (modelJSON as unknown as Record<string, unknown>)[WEIGHTS_CRC32] = crc32Hex(weightBytes);
-      await atomicWrite(join(root, WEIGHTS_BIN), weightBytes);
-      await atomicWrite(join(root, MODEL_JSON), JSON.stringify(modelJSON));
+      await writeFileAtomic(join(root, WEIGHTS_BIN), weightBytes);
+      await writeFileAtomic(join(root, MODEL_JSON), JSON.stringify(modelJSON));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {

@@ -12,7 +12,8 @@
  * the CRC-32 of optimizer.bin and epoch-temperatures.bin (model.json that of weights.bin), checked by
  * {@link readCheckpoint}.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { readJson as readJsonFile, syncPathSync, writeFileSyncedSync } from '@atkd/fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { crc32Hex, loadModel, saveModel } from '@atkd/models';
@@ -32,15 +33,6 @@ export class CheckpointError extends Error {
 }
 
 export type CheckpointName = 'latest' | 'best';
-
-function readJson<T>(path: string, what: string): T {
-  if (!existsSync(path)) throw new CheckpointError(`${what} ${path} does not exist`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (error) {
-    throw new CheckpointError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-}
 
 /** Everything but the weights that a checkpoint restores. */
 export interface CheckpointState {
@@ -78,22 +70,6 @@ export interface CheckpointState {
   optimizer: Array<number[] | null>;
   /** CRC-32 (8 hex digits) of the checkpoint's binary files by name (absent in checkpoints of older atkd). */
   checksums?: Record<string, string>;
-}
-
-/** fsyncs a file or a directory by path (a directory's entries survive a crash once it is synced). */
-function syncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Writes `data` to `path` and fsyncs it. */
-function writeSynced(path: string, data: Uint8Array | string): void {
-  writeFileSync(path, data);
-  syncPath(path);
 }
 
 export interface CheckpointContents {
@@ -136,20 +112,20 @@ export async function writeCheckpoint(runDir: string, name: CheckpointName, c: C
       off += p.length;
     }
     const optimizer = new Uint8Array(flat.buffer);
-    writeSynced(join(tmp, OPTIMIZER_BIN), optimizer);
+    writeFileSyncedSync(join(tmp, OPTIMIZER_BIN), optimizer);
     const checksums: Record<string, string> = { [OPTIMIZER_BIN]: crc32Hex(optimizer) };
     if (c.epochTemperatures !== undefined) {
       const temps = new Uint8Array(c.epochTemperatures.buffer, c.epochTemperatures.byteOffset, c.epochTemperatures.byteLength);
-      writeSynced(join(tmp, EPOCH_TEMPS_BIN), temps);
+      writeFileSyncedSync(join(tmp, EPOCH_TEMPS_BIN), temps);
       checksums[EPOCH_TEMPS_BIN] = crc32Hex(temps);
     }
     const state: CheckpointState = { format: 'atkd-checkpoint/1', ...c.state, optimizer: shapes, checksums };
-    writeSynced(join(tmp, STATE_JSON), `${JSON.stringify(state, null, 2)}\n`);
-    syncPath(tmp);
+    writeFileSyncedSync(join(tmp, STATE_JSON), `${JSON.stringify(state, null, 2)}\n`);
+    syncPathSync(tmp);
     const old = join(root, `.${name}.old-${process.pid}`);
     if (existsSync(final)) renameSync(final, old);
     renameSync(tmp, final);
-    syncPath(root);
+    syncPathSync(root);
     rmSync(old, { recursive: true, force: true });
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
@@ -190,7 +166,7 @@ function verifyChecksum(dir: string, state: CheckpointState, file: string, bytes
  * checksums are checked (a flipped byte is an error). The caller disposes `model`.
  */
 export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const state = readJson<CheckpointState>(join(dir, STATE_JSON), 'checkpoint state');
+  const state = readJsonFile<CheckpointState>(join(dir, STATE_JSON), 'checkpoint state', (m) => new CheckpointError(m));
   if (state.format !== 'atkd-checkpoint/1') throw new CheckpointError(`${join(dir, STATE_JSON)}: format ${JSON.stringify(state.format)} is not atkd-checkpoint/1`);
   const binPath = join(dir, OPTIMIZER_BIN);
   if (!existsSync(binPath)) throw new CheckpointError(`checkpoint ${dir}: ${OPTIMIZER_BIN} is missing`);

@@ -16,7 +16,8 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { SOFT_TARGETS, TEMPERATURE, withPosition } from '@atkd/columns';
-import { cifarBatches, epochLength, removeStaleTemps, toRecordBatch, type CifarArrowFile, type CifarBatch } from '@atkd/data';
+import { cifarBatches, epochLength, toRecordBatch, type CifarArrowFile, type CifarBatch } from '@atkd/data';
+import { removeStaleTemps } from '@atkd/fs';
 import { distill, skipWhenPresent } from '@atkd/pipeline';
 import { StudentTrainer, evaluateFile, type DistillationLoss, type EvalResult, type SgdOptions } from '@atkd/student';
 import { isLearnable, type TemperatureStrategy } from '@atkd/temperature';

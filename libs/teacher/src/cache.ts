@@ -5,9 +5,8 @@
  * teacher's fingerprint and the data file's source checksum and split, and both are checked on use.
  * The file is written atomically (temp file in the same directory, then rename).
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@atkd/fs';
 import type * as tf from '@tensorflow/tfjs';
 import { ColumnError, TEACHER_LOGITS, isUintType, logitsData, readLogits } from '@atkd/columns';
 import { CifarArrowFile, cifarBatches, type CifarBatch } from '@atkd/data';
@@ -53,17 +52,6 @@ export interface WriteCacheOptions extends TeacherOptions {
   onProgress?: (p: CacheProgress) => void;
   /** Description of the input normalisation, recorded in the metadata (default `cifar100-mean-std`, or `custom` when `normalize` is given). */
   normalizeName?: string;
-}
-
-async function atomicWrite(target: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 /**
@@ -114,7 +102,7 @@ export async function writeLogitsCache(target: string, model: tf.LayersModel, da
   const fields = [new Field('index', new Uint32(), false), new Field(TEACHER_LOGITS, logitsColumn.type as DataType, false)];
   const schema = new Schema(fields, metadata);
   const data = makeData({ type: new Struct(fields), length: done, nullCount: 0, children: [makeData({ type: new Uint32(), length: done, nullCount: 0, data: index }), logitsColumn] });
-  await atomicWrite(target, tableToIPC(new Table([new RecordBatch(schema, data)]), 'file'));
+  await writeFileAtomic(target, tableToIPC(new Table([new RecordBatch(schema, data)]), 'file'));
   return done;
 }
 

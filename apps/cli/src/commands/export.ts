@@ -16,7 +16,8 @@ import { openDataFile } from '../lib/batches.js';
 import type { RunConfig } from '../lib/config.js';
 import { embeddedDefaults } from '../lib/defaults.js';
 import { STATE_JSON, findCheckpoint, type CheckpointState } from '@atkd/runner';
-import { CONFIG_JSON, SUMMARY_JSON, readJson, writeFileAtomic } from '../lib/run-dir.js';
+import { CONFIG_JSON, SUMMARY_JSON } from '../lib/run-dir.js';
+import { readJson, writeFileAtomicSync } from '@atkd/fs';
 import type { RunSummary } from '../lib/training.js';
 
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -167,7 +168,7 @@ export const exportCommand: Command = {
       model.dispose();
     }
     const files = webPageFiles(manifest);
-    for (const f of files) writeFileAtomic(join(to, f.name), f.data);
+    for (const f of files) writeFileAtomicSync(join(to, f.name), f.data);
     const written = ['model.json', 'weights.bin', ...files.map((f) => f.name)];
     if (args.flags.has('json')) io.stdout.write(`${JSON.stringify({ dir: resolve(to), files: written, manifest })}\n`);
     else io.stdout.write(`exported ${arch} from ${source.checkpoint} to ${to}: ${written.join(', ')}\nopen it with: atkd export --serve --to ${to}\n`);

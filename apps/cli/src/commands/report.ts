@@ -10,7 +10,8 @@ import { formatFlags, parseArgs, stringFlag, UsageError, type FlagSpec } from '.
 import type { Command } from '../command.js';
 import { plotSpecs, writePlots } from '../lib/plots.js';
 import type { MetricRecord } from '@atkd/runner';
-import { CONFIG_JSON, METRICS_JSONL, SUMMARY_JSON, readJson, readMetrics, writeFileAtomic } from '../lib/run-dir.js';
+import { CONFIG_JSON, METRICS_JSONL, SUMMARY_JSON, readMetrics } from '../lib/run-dir.js';
+import { readJson, writeFileAtomicSync } from '@atkd/fs';
 import type { RunConfig } from '../lib/config.js';
 import type { RunSummary } from '../lib/training.js';
 import { formatSummary } from './run.js';
@@ -63,7 +64,7 @@ export const reportCommand: Command = {
       mkdirSync(dir, { recursive: true });
       page = join(dir, REPORT_HTML);
       const data = runs.map((r) => ({ dir: resolve(r.dir), title: r.title, config: r.config as unknown as Record<string, unknown> | null, summary: r.summary as unknown as Record<string, unknown> | null, plots: plotSpecs(r.records, r.title).map((p) => ({ name: p.name, spec: p.spec as unknown as Record<string, unknown> })) }));
-      writeFileAtomic(page, reportPage(data));
+      writeFileAtomicSync(page, reportPage(data));
     }
     const summaries = runs.map((r) => r.summary);
     if (args.flags.has('json')) io.stdout.write(`${JSON.stringify({ plots, ...(page !== null ? { html: page } : {}), summary: summaries[0], ...(runs.length > 1 ? { summaries } : {}) })}\n`);

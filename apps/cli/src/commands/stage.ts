@@ -1,7 +1,8 @@
-import { createReadStream, createWriteStream, existsSync, lstatSync, readlinkSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { createReadStream, createWriteStream, existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { runIpcFilter, type ByteSource } from '@atkd/columns';
+import { createAtomicWriteStream } from '@atkd/fs';
 import type { Writable } from 'node:stream';
 import { formatFlags, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import { StepProgress } from '../lib/progress.js';
@@ -109,8 +110,8 @@ export function outputTarget(path: string): { path: string; through: boolean } {
 }
 
 /**
- * Runs the filter into `outputPath`: a regular file is written atomically (temp file in the same
- * directory, fsynced, then renamed over it); a FIFO or device is written through; a symlink is followed.
+ * Runs the filter into `outputPath`: a regular file is written atomically (`createAtomicWriteStream` of
+ * `@atkd/fs`: temp file in the same directory, fsynced, then renamed over it); a FIFO or device is written through; a symlink is followed.
  */
 async function runToFile(input: ByteSource, run: Parameters<typeof runIpcFilter>[1], outputPath: string, options: Parameters<typeof runIpcFilter>[3]): Promise<void> {
   const target = outputTarget(outputPath);
@@ -128,32 +129,20 @@ async function runToFile(input: ByteSource, run: Parameters<typeof runIpcFilter>
   }
   const dir = dirname(target.path);
   if (!existsSync(dir)) throw new UsageError(`flag --output: directory ${dir} does not exist`);
-  const tmp = join(dir, `.${basename(target.path)}.${process.pid}.${Date.now()}.tmp`);
-  const out = createWriteStream(tmp, { flags: 'wx', flush: true });
-  const removeTmp = () => {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-  };
+  const out = createAtomicWriteStream(target.path);
   // Interrupted (Ctrl-C, kill): leave no half-written file behind; an existing output stays as it was.
   const onSignal = (signal: NodeJS.Signals) => {
-    out.destroy();
-    removeTmp();
+    out.abort();
     process.stderr.write(`\natkd stage: interrupted (${signal}); ${outputPath} not written\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await runIpcFilter(input, run, out, { ...options, sink: outputPath });
-    out.end();
-    await finished(out);
-    renameSync(tmp, target.path);
+    await runIpcFilter(input, run, out.stream, { ...options, sink: outputPath });
+    await out.commit();
   } catch (e) {
-    out.destroy();
-    removeTmp();
+    out.abort();
     throw e;
   } finally {
     process.off('SIGINT', onSignal);

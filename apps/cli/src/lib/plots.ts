@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { EpochRecord, MetricRecord, StepRecord } from '@atkd/runner';
-import { writeFileAtomic } from './run-dir.js';
+import { writeFileAtomicSync } from '@atkd/fs';
 
 export interface Plot {
   name: string;
@@ -178,8 +178,8 @@ export async function writePlots(records: readonly MetricRecord[], dir: string, 
   for (const p of plotSpecs(records, title)) {
     const svg = await renderSvg(p.spec);
     const path = join(dir, `${p.name}.svg`);
-    writeFileAtomic(join(dir, `${p.name}.vl.json`), `${JSON.stringify(p.spec, null, 2)}\n`);
-    writeFileAtomic(path, svg);
+    writeFileAtomicSync(join(dir, `${p.name}.vl.json`), `${JSON.stringify(p.spec, null, 2)}\n`);
+    writeFileAtomicSync(path, svg);
     written.push(path);
   }
   return written;

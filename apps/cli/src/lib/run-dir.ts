@@ -8,12 +8,13 @@
  *   summary.json         the outcome (status completed | interrupted, accuracies, temperature, throughput)
  *   plots/*.svg          written by `atkd report` (also at the end of a run)
  *
- * Every file is written to a temporary name in the same directory and renamed into place, so an
- * interrupted write never leaves a half-written file behind. The checkpoints are `@atkd/runner`'s
+ * Every file is written atomically (`writeFileAtomicSync` / `writeJsonAtomicSync` of `@atkd/fs`: temp
+ * file in the same directory, fsync, rename), so an interrupted write never leaves a half-written file behind. The checkpoints are `@atkd/runner`'s
  * (written and read by its `runEpochs`, `writeCheckpoint`, `readCheckpoint`).
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomicSync } from '@atkd/fs';
 import type { MetricRecord } from '@atkd/runner';
 
 export const CONFIG_JSON = 'config.json';
@@ -25,42 +26,6 @@ export class RunDirError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'RunDirError';
-  }
-}
-
-function tmpName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-}
-
-/** Writes `data` to `path` atomically (temp file in the same directory, fsync, rename). */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = tmpName(path);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      if (typeof data === 'string') writeSync(fd, data);
-      else writeSync(fd, data, 0, data.length);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
-}
-
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-export function readJson<T>(path: string, what: string): T {
-  if (!existsSync(path)) throw new RunDirError(`${what} ${path} does not exist`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (error) {
-    throw new RunDirError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -87,7 +52,7 @@ export class MetricsLog {
   truncateTo(step: number): void {
     if (!existsSync(this.path)) return;
     const kept = this.read().filter((r) => (r.type === 'step' ? r.step < step : r.step <= step));
-    writeFileAtomic(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileAtomicSync(this.path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 }
 

@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice, type BackendInfo } from '@atkd/backend';
-import { removeStaleTemps } from '@atkd/data';
 import { loadAnyModel } from '@atkd/models';
 import { findCheckpoint, runEpochs, type EpochRecord, type RunEvent } from '@atkd/runner';
 import { modelClasses } from '@atkd/teacher';
@@ -20,7 +19,8 @@ import { openDataFile } from './batches.js';
 import { connectNats, redactUrl, type NatsConnection } from './nats.js';
 import { runConsumerName, streamPlan, streamProvider } from './stream-source.js';
 import { StepProgress } from './progress.js';
-import { CONFIG_JSON, MetricsLog, RunDirError, SUMMARY_JSON, readJson, writeJsonAtomic } from './run-dir.js';
+import { CONFIG_JSON, MetricsLog, RunDirError, SUMMARY_JSON } from './run-dir.js';
+import { readJson, removeStaleTemps, writeJsonAtomicSync } from '@atkd/fs';
 
 export const CLASSES = 100;
 
@@ -83,7 +83,7 @@ function progressView(config: RunConfig, runDir: string, metrics: MetricsLog, ou
       switch (e.type) {
         case 'resumed':
           metrics.truncateTo(e.state.step);
-          writeJsonAtomic(join(runDir, CONFIG_JSON), config); // with the keys --resume changed (epochs, ...)
+          writeJsonAtomicSync(join(runDir, CONFIG_JSON), config); // with the keys --resume changed (epochs, ...)
           out.info(`resuming ${runDir} at epoch ${e.state.next.epoch + 1}, batch ${e.state.next.index} (step ${e.state.step})`);
           break;
         case 'eval-start':
@@ -204,7 +204,7 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
     if (!resume) {
       mkdirSync(runDir, { recursive: true });
       await removeStaleTemps(runDir);
-      writeJsonAtomic(join(runDir, CONFIG_JSON), config);
+      writeJsonAtomicSync(join(runDir, CONFIG_JSON), config);
       rmSync(metrics.path, { force: true }); // lines of a start that stopped before its first checkpoint
     } else await removeStaleTemps(runDir);
     const view = progressView(config, runDir, metrics, out);
@@ -257,7 +257,7 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
     };
     if (summary.student !== null && summary.student.count === 0) summary.student.count = Math.min(testFile.numRows, config.testLimit ?? testFile.numRows);
     if (interrupted) summary.resumeCommand = opts.resumeCommand;
-    writeJsonAtomic(join(runDir, SUMMARY_JSON), summary);
+    writeJsonAtomicSync(join(runDir, SUMMARY_JSON), summary);
     return summary;
   } finally {
     process.off('SIGINT', onSignal);
@@ -272,5 +272,5 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
 
 /** Reads the saved config of a run directory (for --resume). */
 export function readRunConfig(runDir: string): RunConfig {
-  return readJson<RunConfig>(join(runDir, CONFIG_JSON), 'run config');
+  return readJson<RunConfig>(join(runDir, CONFIG_JSON), 'run config', (m) => new RunDirError(m));
 }
