@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readLogits, TEACHER_LOGITS, withoutColumn } from '@atkd/columns';
+import { readFloat32, readLogits, TEACHER_LOGITS, TEMPERATURE, withoutColumn } from '@atkd/columns';
 import { cifarBatches, sampleDataDir, splitFile, toRecordBatch } from '@atkd/data';
 import { withTeacherLogits } from '@atkd/teacher';
 import type { Worker } from 'node:worker_threads';
@@ -78,14 +78,19 @@ describe('workerStage', () => {
     await expect(lastValueFrom(from([withoutColumn(withLogits, TEACHER_LOGITS)]).pipe(workerStage({ module: '@atkd/pipeline/factories', export: 'temperatureStageFactory', args: ['adaptive'] })))).rejects.toThrow(/"teacher_logits"/);
     await expect(lastValueFrom(from([withLogits]).pipe(workerStage({ module: '@atkd/pipeline/factories', export: 'nope' })))).rejects.toThrow(/no function "nope"/);
 
+    // take(1) unsubscribes after the first result: the stage must terminate its worker (exit code 1,
+    // threadId -1 once it has stopped) although two batches are still unanswered
     let worker: Worker | undefined;
-    const exited = new Promise<number>((resolve) => {
-      const sub = from([withLogits, withLogits, withLogits])
+    const results: number[] = [];
+    let completed = false;
+    const code = await new Promise<number>((resolve) => {
+      from([withLogits, withLogits, withLogits])
         .pipe(workerStage({ module: '@atkd/pipeline/factories', export: 'temperatureStageFactory', args: ['static'] }, { onWorker: (w) => { worker = w; w.on('exit', resolve); } }), take(1))
-        .subscribe((b) => expect(readLogits(b, TEACHER_LOGITS).rows).toBe(8));
-      void sub;
+        .subscribe({ next: (b) => results.push(readFloat32(b, TEMPERATURE).length), complete: () => (completed = true) });
     });
-    await exited;
-    expect(worker).toBeDefined();
+    expect(code).toBe(1); // terminate()d, not a normal exit (0)
+    expect(worker!.threadId).toBe(-1);
+    expect(results).toEqual([8]);
+    expect(completed).toBe(true);
   });
 });
