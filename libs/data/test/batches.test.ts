@@ -32,6 +32,15 @@ const collect = (o: CifarBatchOptions) => lastValueFrom(cifarBatches(TRAIN, o).p
 const imageOfRow = (r: number) => Buffer.from(all.subarray(r * IMAGE_BYTES, (r + 1) * IMAGE_BYTES));
 const imageOf = (b: CifarBatch, i: number) => Buffer.from(b.images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES));
 
+/** `n` turns of the event loop (timers, I/O callbacks and immediates each get to run). */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+}
+/** Resolves once `cond()` holds, checked every event-loop turn (the test's timeout bounds the wait). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await turns(1);
+}
+
 function expectConsistent(b: CifarBatch): void {
   expect(b.images.length).toBe(b.size * IMAGE_BYTES);
   for (let i = 0; i < b.size; i++) {
@@ -215,18 +224,26 @@ describe('cifarBatches: backpressure', () => {
   });
 
   it('manual hold/release: nothing more is read until the consumer releases', async () => {
-    let reads = 0;
+    // event-driven, no wall-clock wait: onBatchRead fires synchronously when a read starts, so a third
+    // read would be logged within a few event-loop turns of the second delivery
+    const log: string[] = [];
     const held: (() => void)[] = [];
-    const sub = cifarBatches(TRAIN, { batchSize: 20, prefetch: 2, onBatchRead: () => (reads += 1) }).subscribe((b) => held.push(b.hold()));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(reads).toBe(2);
-    expect(held.length).toBe(2);
+    const sub = cifarBatches(TRAIN, { batchSize: 20, prefetch: 2, onBatchRead: ({ step }) => log.push(`read ${step}`) }).subscribe((b) => {
+      log.push(`hold ${b.step}`);
+      held.push(b.hold());
+    });
+    await until(() => held.length === 2);
+    await turns(20);
+    expect(log).toEqual(['read 0', 'read 1', 'hold 0', 'hold 1']);
     const first = held.shift()!;
+    log.push('release 0');
     first();
     first(); // releasing twice is harmless
     first();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(reads).toBe(3);
+    await until(() => log.includes('hold 2'));
+    await turns(20);
+    // one release, one read; batch 2 is held too, so two are held again and nothing more is read
+    expect(log).toEqual(['read 0', 'read 1', 'hold 0', 'hold 1', 'release 0', 'read 2', 'hold 2']);
     sub.unsubscribe();
   });
 
@@ -254,10 +271,10 @@ describe('cifarBatches: unsubscribe', () => {
       cifarBatches(TRAIN, { batchSize: 10, epochs: Infinity, prefetch: 3, onBatchRead: () => (reads += 1), onClose: () => (closed += 1) }).pipe(take(4), toArray()),
     );
     expect(got.length).toBe(4);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => closed === 1); // closed once the reads in flight have settled
     expect(reads).toBeLessThanOrEqual(4 + 3);
     const after = reads;
-    await new Promise((r) => setTimeout(r, 50));
+    await turns(20);
     expect(reads).toBe(after);
     expect(closed).toBe(1);
     if (process.platform === 'linux') expect(openFds()).toBe(before);
@@ -266,11 +283,16 @@ describe('cifarBatches: unsubscribe', () => {
   it('an endless stream with a synchronous consumer leaves the event loop free (timers fire)', async () => {
     let n = 0;
     const sub = cifarBatches(TRAIN, { batchSize: 100, epochs: Infinity }).subscribe(() => (n += 1));
-    await new Promise((r) => setTimeout(r, 30));
+    // a 1 ms timer must fire between batches: if the stream starved the event loop this would hang
+    let timers = 0;
+    while (n <= 2) {
+      await new Promise((r) => setTimeout(r, 1));
+      timers += 1;
+    }
     sub.unsubscribe();
     const stopped = n;
-    expect(stopped).toBeGreaterThan(2);
-    await new Promise((r) => setTimeout(r, 20));
+    expect(timers).toBeGreaterThan(0);
+    await turns(20);
     expect(n).toBe(stopped);
   });
 
@@ -342,7 +364,8 @@ describe('cifarBatches: start position, caps, an open file', () => {
     const closed: string[] = [];
     const got = await lastValueFrom(cifarBatches(file, { batchSize: 200, onClose: () => closed.push('x') }).pipe(toArray()));
     expect(got.map((b) => b.size)).toEqual([200, 200]);
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => closed.length > 0);
+    await turns(5);
     expect(closed).toEqual(['x']);
     // still readable: the caller's file was not closed
     expect(file.readImagesSync(Uint32Array.of(0), new Uint8Array(IMAGE_BYTES))).toBeUndefined();

@@ -5,27 +5,13 @@ import { join } from 'node:path';
 import { ColumnError, TEACHER_LOGITS, readLogits, withoutColumn } from '@atkd/columns';
 import { cifarBatches, sampleDataDir, splitFile, toNormalizedNHWC, toRecordBatch } from '@atkd/data';
 import { loadAnyModel, saveModel } from '@atkd/models';
-import type { RecordBatch } from 'apache-arrow';
-import { firstValueFrom, lastValueFrom, map, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleBatches, tinyTeacher } from './helpers.js';
 import { LogitsCache, LogitsCacheError, withTeacherLogits, modelFingerprint, predictLogits, addTeacherLogits, writeLogitsCache } from '../src/index.js';
 
 const TRAIN = splitFile(sampleDataDir(), 'train');
 const TEST = splitFile(sampleDataDir(), 'test');
-
-function tinyTeacher(seed: number, classes = 100): tf.LayersModel {
-  const input = tf.input({ shape: [32, 32, 3] });
-  let x = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed }) }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ movingMeanInitializer: tf.initializers.constant({ value: 0.1 }), movingVarianceInitializer: tf.initializers.constant({ value: 2 }) }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
-  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out });
-}
-
-async function sampleBatches(file: string, batchSize: number, n = Infinity): Promise<RecordBatch[]> {
-  return lastValueFrom(cifarBatches(file, { batchSize }).pipe(take(n), map(toRecordBatch), toArray()));
-}
 
 let dir: string;
 let teacher: tf.LayersModel;

@@ -1,7 +1,7 @@
 import { META, readBatchMetrics, readFloat32, readTemperatureMeta, STUDENT_TEMPERATURE, TEMPERATURE } from '@atkd/columns';
 import { maxLogitTemperature } from '@atkd/math';
 import type { RecordBatch } from 'apache-arrow';
-import { firstValueFrom, from, lastValueFrom, map, toArray } from 'rxjs';
+import { catchError, firstValueFrom, from, lastValueFrom, map, of, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { withTemperature, getStrategy, roundUpToFloat32, addTemperature } from '../src/index.js';
@@ -24,19 +24,6 @@ describe('temperature operator', () => {
     const m = readBatchMetrics(out);
     expect(m['temperature.pending']).toBe(false);
     expect(m['temperature.max']).toBe(Math.max(...readFloat32(out, TEMPERATURE)));
-  });
-
-  it('emits one batch per batch, in order (marble test)', () => {
-    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
-    const batches = { a: logitsBatch(randomLogits(1, C, 1), C), b: logitsBatch(randomLogits(2, C, 2), C) };
-    scheduler.run(({ cold, expectObservable }) => {
-      const src = cold<RecordBatch>('-a--b|', batches);
-      const out = src.pipe(
-        addTemperature(getStrategy('static', { temperature: 3 })),
-        map((batch) => Array.from(readFloat32(batch, TEMPERATURE))),
-      );
-      expectObservable(out).toBe('-x--y|', { x: [3], y: [3, 3] });
-    });
   });
 
   it('marks needs-student strategies pending without student logits, final with them', () => {
@@ -89,5 +76,45 @@ describe('temperature operator', () => {
     (ctkd as import('../src/index.js').LearnableTemperatureStrategy).learn(t, s, C, { epoch: 10 });
     const after = readFloat32(withTemperature(logitsBatch(t, C), ctkd), TEMPERATURE)[0];
     expect(after).not.toBe(before);
+  });
+});
+
+describe('addTemperature (marble tests, virtual time)', () => {
+  const scheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b));
+  const batches = { a: logitsBatch(randomLogits(1, C, 1), C), b: logitsBatch(randomLogits(2, C, 2), C), c: logitsBatch(randomLogits(3, C, 3), C) };
+  const temps = (batch: RecordBatch) => Array.from(readFloat32(batch, TEMPERATURE));
+  const reference = (seed: number, rows: number) => Array.from(maxLogitTemperature(randomLogits(rows, C, seed), C), roundUpToFloat32);
+
+  it('ORDER: one batch out per batch in, at its frame, in order, each with its own temperatures', () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold<RecordBatch>('-a--b-c|', batches);
+      expectObservable(src.pipe(addTemperature(getStrategy('static', { temperature: 3 })), map(temps))).toBe('-x--y-z|', { x: [3], y: [3, 3], z: [3, 3, 3] });
+      const adaptive = cold<RecordBatch>('-c-a-b|', batches);
+      expectObservable(adaptive.pipe(addTemperature(getStrategy('adaptive-teacher')), map(temps))).toBe('-z-x-y|', { x: reference(1, 1), y: reference(2, 2), z: reference(3, 3) });
+      expectSubscriptions(src.subscriptions).toBe('^------!');
+    });
+  });
+
+  it('ERROR: a non-finite logit errors at its batch, naming row and class, and unsubscribes the source there', () => {
+    const bad = randomLogits(2, C, 2);
+    bad[C + 4] = Number.POSITIVE_INFINITY;
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold<RecordBatch>('-a-b-c|', { ...batches, b: logitsBatch(bad, C) });
+      const out = src.pipe(addTemperature(getStrategy('adaptive-teacher'), { source: 'stdin' }), map(temps), catchError((e: Error) => of(e.message)));
+      expectObservable(out).toBe('-x-(e|)', { x: reference(1, 1), e: 'stdin: column "teacher_logits" has a non-finite value Infinity at row 1, class 4' });
+      expectSubscriptions(src.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('UNSUBSCRIBE: reaches the source at the same frame; the strategy computes nothing after it', () => {
+    const strategy = getStrategy('adaptive-teacher');
+    let computed = 0;
+    const counting = { ...strategy, compute: (...args: Parameters<typeof strategy.compute>) => (computed++, strategy.compute(...args)) };
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold<RecordBatch>('-a--b--c|', batches);
+      expectObservable(src.pipe(addTemperature(counting), map(temps)), '^---!').toBe('-x--', { x: reference(1, 1) });
+      expectSubscriptions(src.subscriptions).toBe('^---!');
+    });
+    expect(computed).toBe(1);
   });
 });
