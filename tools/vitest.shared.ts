@@ -1,7 +1,8 @@
 // Shared vitest configuration for every atkd project.
 // Each project writes a JSON report to reports/tests/<name>.json so that
 // tools/run-tests.mjs can print one "N passed, N failed" line for the workspace.
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 export interface ProjectTestOptions {
@@ -9,15 +10,25 @@ export interface ProjectTestOptions {
   testTimeout?: number;
   /** Extra setup files, relative to the project root. */
   setupFiles?: string[];
+  /** Test files, relative to the project root (default `test/**` and `src/**` `*.test.ts`). */
+  include?: string[];
+}
+
+/** The workspace root: the nearest folder above `dir` with an nx.json (projects sit at different depths). */
+function findWorkspaceRoot(dir: string): string {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(resolve(d, 'nx.json'))) return d;
+    if (dirname(d) === d) throw new Error(`no nx.json above ${dir}`);
+  }
 }
 
 export function projectTestConfig(projectRoot: string, name: string, options: ProjectTestOptions = {}): ViteUserConfig {
-  const workspaceRoot = resolve(projectRoot, '..', '..');
+  const workspaceRoot = findWorkspaceRoot(projectRoot);
   return defineConfig({
     root: projectRoot,
     test: {
       name,
-      include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+      include: options.include ?? ['test/**/*.test.ts', 'src/**/*.test.ts'],
       environment: 'node',
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: options.testTimeout ?? 30_000,

@@ -53,47 +53,63 @@ describe('atkd models / verify / data', () => {
     expect(bad.stderr).toMatch(/unknown property "beauty" \(known: radius, taylor, correlation, invariance, reference, dkd\)/);
   });
 
-  it('data import / info / sample on a synthetic CIFAR-100 folder; missing and corrupt files are clear errors', () => {
+  describe('data on a synthetic CIFAR-100 folder', () => {
     const src = join(work, 'cifar-100-binary');
-    syntheticCifarFolder(src, 3, 1);
     const dataDir = join(work, 'data');
-    const imp = atkd(['data', 'import', '--from', src, '--to', dataDir, '--json']);
-    expect(imp.code, imp.stderr).toBe(0);
-    expect(JSON.parse(imp.stdout).rows).toEqual({ train: 300, test: 100 });
-    const info = atkd(['data', 'info', join(dataDir, 'train.arrow'), '--json']);
-    expect(info.code).toBe(0);
-    expect(JSON.parse(info.stdout)[0]).toMatchObject({ split: 'train', rows: 300, fineClasses: 100, perFineClass: { min: 3, max: 3 }, checksums: 'verified' });
-    // a data directory stands for its two files (was: a raw EISDIR)
-    const dirInfo = atkd(['data', 'info', dataDir]);
-    expect(dirInfo.code, dirInfo.stderr).toBe(0);
-    expect(dirInfo.stdout).toMatch(/train\.arrow: train split, 300 rows[\s\S]*checksums: verified[\s\S]*test\.arrow: test split, 100 rows/);
-    // a flipped byte is found (was: info exited 0; eval reported a loss of 8,078)
-    const flipped = join(work, 'flipped.arrow');
-    const bytes = readFileSync(join(dataDir, 'train.arrow'));
-    bytes[Math.floor(bytes.length / 2)] ^= 1;
-    writeFileSync(flipped, bytes);
-    const bad = atkd(['data', 'info', flipped]);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/flipped\.arrow: record batch 0 \(rows 0\.\.299\) is corrupted/);
-    const sample = atkd(['data', 'sample', '--from', dataDir, '--out', join(work, 'sample'), '--train-per-class', '2', '--test-per-class', '1']);
-    expect(sample.code, sample.stderr).toBe(0);
-    expect(sample.stdout).toMatch(/train\.arrow \(200 rows\).*test\.arrow \(100 rows\)/);
-    const embedded = atkd(['data', 'info']);
-    expect(embedded.stdout).toMatch(/train split, 400 rows/);
-    expect(embedded.stdout).toMatch(/test split, 200 rows/);
-    const missing = atkd(['data', 'info', join(work, 'nope.arrow')]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/nope\.arrow: no such file/);
-    rmSync(join(src, 'test.bin'));
-    writeFileSync(join(src, 'test.bin'), Buffer.alloc(3074 * 2 + 5));
-    const corrupt = atkd(['data', 'import', '--from', src, '--to', join(work, 'data2'), '--quiet']);
-    expect(corrupt.code).toBe(1);
-    expect(corrupt.stderr).toMatch(/test\.bin.*not a whole number of 3074-byte records/);
-    expect(existsSync(join(work, 'data2', 'train.arrow'))).toBe(false);
-    // no network here: fetch fails at once with a message naming the URL (never the real one in tests)
-    const offline = atkd(['data', 'fetch', '--url', 'http://127.0.0.1:9/cifar-100-binary.tar.gz', '--to', join(work, 'data3'), '--quiet']);
-    expect(offline.code).toBe(1);
-    expect(offline.stderr).toMatch(/atkd data fetch: http:\/\/127\.0\.0\.1:9\/cifar-100-binary\.tar\.gz: /);
+    beforeAll(() => {
+      syntheticCifarFolder(src, 3, 1);
+      const imp = atkd(['data', 'import', '--from', src, '--to', dataDir, '--json']);
+      expect(imp.code, imp.stderr).toBe(0);
+      expect(JSON.parse(imp.stdout).rows).toEqual({ train: 300, test: 100 });
+    });
+
+    it('info of an imported file verifies its checksums; a data directory stands for its two files (was: a raw EISDIR)', () => {
+      const info = atkd(['data', 'info', join(dataDir, 'train.arrow'), '--json']);
+      expect(info.code).toBe(0);
+      expect(JSON.parse(info.stdout)[0]).toMatchObject({ split: 'train', rows: 300, fineClasses: 100, perFineClass: { min: 3, max: 3 }, checksums: 'verified' });
+      const dirInfo = atkd(['data', 'info', dataDir]);
+      expect(dirInfo.code, dirInfo.stderr).toBe(0);
+      expect(dirInfo.stdout).toMatch(/train\.arrow: train split, 300 rows[\s\S]*checksums: verified[\s\S]*test\.arrow: test split, 100 rows/);
+      const embedded = atkd(['data', 'info']);
+      expect(embedded.stdout).toMatch(/train split, 400 rows/);
+      expect(embedded.stdout).toMatch(/test split, 200 rows/);
+    });
+
+    it('info finds a flipped byte (was: info exited 0; eval reported a loss of 8,078) and names a missing file', () => {
+      const flipped = join(work, 'flipped.arrow');
+      const bytes = readFileSync(join(dataDir, 'train.arrow'));
+      bytes[Math.floor(bytes.length / 2)] ^= 1;
+      writeFileSync(flipped, bytes);
+      const bad = atkd(['data', 'info', flipped]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/flipped\.arrow: record batch 0 \(rows 0\.\.299\) is corrupted/);
+      const missing = atkd(['data', 'info', join(work, 'nope.arrow')]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/nope\.arrow: no such file/);
+    });
+
+    it('sample takes n images per class of each split', () => {
+      const sample = atkd(['data', 'sample', '--from', dataDir, '--out', join(work, 'sample'), '--train-per-class', '2', '--test-per-class', '1']);
+      expect(sample.code, sample.stderr).toBe(0);
+      expect(sample.stdout).toMatch(/train\.arrow \(200 rows\).*test\.arrow \(100 rows\)/);
+    });
+
+    it('import of a corrupt binary fails naming the file, and writes nothing', () => {
+      const corruptSrc = join(work, 'cifar-100-corrupt');
+      syntheticCifarFolder(corruptSrc, 3, 1);
+      rmSync(join(corruptSrc, 'test.bin'));
+      writeFileSync(join(corruptSrc, 'test.bin'), Buffer.alloc(3074 * 2 + 5));
+      const corrupt = atkd(['data', 'import', '--from', corruptSrc, '--to', join(work, 'data2'), '--quiet']);
+      expect(corrupt.code).toBe(1);
+      expect(corrupt.stderr).toMatch(/test\.bin.*not a whole number of 3074-byte records/);
+      expect(existsSync(join(work, 'data2', 'train.arrow'))).toBe(false);
+    });
+
+    it('fetch without a network fails at once naming the URL (never the real one in tests)', () => {
+      const offline = atkd(['data', 'fetch', '--url', 'http://127.0.0.1:9/cifar-100-binary.tar.gz', '--to', join(work, 'data3'), '--quiet']);
+      expect(offline.code).toBe(1);
+      expect(offline.stderr).toMatch(/atkd data fetch: http:\/\/127\.0\.0\.1:9\/cifar-100-binary\.tar\.gz: /);
+    });
   });
 });
 
@@ -109,48 +125,63 @@ describe('atkd train / distill / eval / report', () => {
     expect(json(join(teacherRun, 'config.json'))).toMatchObject({ command: 'train', gamma: 1, beta: 0, batchSize: 16 });
   });
 
-  it('distill (TF.js teacher dir, YAML config + flags, --json) records temperatures, KD loss, rho and renders Figure 1', () => {
-    const cfg = join(work, 'distill.yaml');
-    writeFileSync(cfg, `preset: [quick, atkd-paired]\nepochs: 3\nlr: 0.02\nteacher: ${teacherDir}\n`);
+  describe('distill of a TF.js teacher directory, then eval and report of its run directory', () => {
     const out = join(work, 'distill');
-    const r = atkd(['distill', '--config', cfg, '--epochs', '2', '--out', out, '--json', ...TINY]);
-    expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(s).toMatchObject({ status: 'completed', command: 'distill', epochs: 2, epochsDone: 2, steps: 4 });
-    expect(s.teacher.count).toBe(32);
-    expect(s.temperature.mean).toBeGreaterThan(0);
-    expect(s.temperature.min).toBeLessThanOrEqual(s.temperature.mean);
-    expect(s.throughput.imgPerSec).toBeGreaterThan(0);
-    expect(json(join(out, 'config.json'))).toMatchObject({ epochs: 2, lr: 0.02, strategy: 'adaptive-paired', presets: ['quick', 'atkd-paired'] });
-    const epochs = lines(join(out, 'metrics.jsonl')).filter((x) => x.type === 'epoch');
-    expect(epochs).toHaveLength(2);
-    for (const e of epochs) {
-      expect(e.train_kd as number).toBeGreaterThan(0);
-      expect(Math.abs(e.train_rho as number)).toBeLessThanOrEqual(1);
-      const h = e.t_hist as { edges: number[]; counts: number[] };
-      expect(h.counts.reduce((a, b) => a + b, 0)).toBe(32); // every sample's temperature of the epoch
-    }
-    for (const p of ['figure1', 'temperature', 'accuracy', 'loss']) {
-      const svg = readFileSync(join(out, 'plots', `${p}.svg`), 'utf8');
-      expect(svg.startsWith('<svg')).toBe(true);
-      expect(svg).toContain('<path');
-    }
-    expect(readFileSync(join(out, 'plots', 'figure1.svg'), 'utf8')).toContain('KD loss');
+    let summary: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let epochs: Record<string, unknown>[];
+    beforeAll(() => {
+      const cfg = join(work, 'distill.yaml');
+      writeFileSync(cfg, `preset: [quick, atkd-paired]\nepochs: 3\nlr: 0.02\nteacher: ${teacherDir}\n`);
+      const r = atkd(['distill', '--config', cfg, '--epochs', '2', '--out', out, '--json', ...TINY]);
+      expect(r.code, r.stderr).toBe(0);
+      summary = JSON.parse(r.stdout);
+      epochs = lines(join(out, 'metrics.jsonl')).filter((x) => x.type === 'epoch');
+    });
 
-    // eval of the run directory (its best checkpoint) reproduces the recorded test accuracy of that epoch
-    const ev = atkd(['eval', out, '--limit', '32', '--batch-size', '32', '--json']);
-    expect(ev.code, ev.stderr).toBe(0);
-    const e = JSON.parse(ev.stdout) as { top1: number; top5: number; count: number };
-    const best = epochs.reduce((a, b) => ((b.test_top1 as number) > (a.test_top1 as number) ? b : a));
-    expect(e.count).toBe(32);
-    expect(e.top1).toBeCloseTo(best.test_top1 as number, 10);
-    expect(e.top5).toBeCloseTo(best.test_top5 as number, 10);
+    it('--json prints the summary; flags override the YAML config, which overrides the presets', () => {
+      expect(summary).toMatchObject({ status: 'completed', command: 'distill', epochs: 2, epochsDone: 2, steps: 4 });
+      expect(summary.teacher.count).toBe(32);
+      expect(summary.temperature.mean).toBeGreaterThan(0);
+      expect(summary.temperature.min).toBeLessThanOrEqual(summary.temperature.mean);
+      expect(summary.throughput.imgPerSec).toBeGreaterThan(0);
+      expect(json(join(out, 'config.json'))).toMatchObject({ epochs: 2, lr: 0.02, strategy: 'adaptive-paired', presets: ['quick', 'atkd-paired'] });
+    });
 
-    // report re-renders the plots into another directory
-    const rep = atkd(['report', out, '--out', join(work, 'plots2')]);
-    expect(rep.code, rep.stderr).toBe(0);
-    expect(readdirSync(join(work, 'plots2')).filter((f) => f.endsWith('.svg')).sort()).toEqual(['accuracy.svg', 'figure1.svg', 'loss.svg', 'temperature.svg']);
-    expect(rep.stdout).toMatch(/student {2}resnet8/);
+    it('metrics.jsonl: per epoch the KD loss, rho and a histogram of every sample temperature', () => {
+      expect(epochs).toHaveLength(2);
+      for (const e of epochs) {
+        expect(e.train_kd as number).toBeGreaterThan(0);
+        expect(Math.abs(e.train_rho as number)).toBeLessThanOrEqual(1);
+        const h = e.t_hist as { edges: number[]; counts: number[] };
+        expect(h.counts.reduce((a, b) => a + b, 0)).toBe(32); // every sample's temperature of the epoch
+      }
+    });
+
+    it('plots: Figure 1 (KD loss), temperature, accuracy and loss as SVG', () => {
+      for (const p of ['figure1', 'temperature', 'accuracy', 'loss']) {
+        const svg = readFileSync(join(out, 'plots', `${p}.svg`), 'utf8');
+        expect(svg.startsWith('<svg')).toBe(true);
+        expect(svg).toContain('<path');
+      }
+      expect(readFileSync(join(out, 'plots', 'figure1.svg'), 'utf8')).toContain('KD loss');
+    });
+
+    it('eval of the run directory (its best checkpoint) reproduces the recorded test accuracy of that epoch', () => {
+      const ev = atkd(['eval', out, '--limit', '32', '--batch-size', '32', '--json']);
+      expect(ev.code, ev.stderr).toBe(0);
+      const e = JSON.parse(ev.stdout) as { top1: number; top5: number; count: number };
+      const best = epochs.reduce((a, b) => ((b.test_top1 as number) > (a.test_top1 as number) ? b : a));
+      expect(e.count).toBe(32);
+      expect(e.top1).toBeCloseTo(best.test_top1 as number, 10);
+      expect(e.top5).toBeCloseTo(best.test_top5 as number, 10);
+    });
+
+    it('report re-renders the plots into another directory', () => {
+      const rep = atkd(['report', out, '--out', join(work, 'plots2')]);
+      expect(rep.code, rep.stderr).toBe(0);
+      expect(readdirSync(join(work, 'plots2')).filter((f) => f.endsWith('.svg')).sort()).toEqual(['accuracy.svg', 'figure1.svg', 'loss.svg', 'temperature.svg']);
+      expect(rep.stdout).toMatch(/student {2}resnet8/);
+    });
   });
 
   it('every method preset runs a step', () => {
@@ -164,7 +195,8 @@ describe('atkd train / distill / eval / report', () => {
     }
   });
 
-  it('bad input: clear errors and non-zero exits', () => {
+  describe('bad input: clear errors and non-zero exits', () => {
+    beforeAll(() => writeFileSync(join(work, 'garbage.arrow'), 'this is not arrow'));
     const cases: Array<[string[], number, RegExp]> = [
       [['distill', '--student', 'resnet9'], 2, /flag --student: unknown model "resnet9" \(known: resnet8,/],
       [['distill', '--preset', 'turbo'], 2, /unknown preset "turbo" \(known: kd, ls, ctkd, dtkd, atkd, atkd-paired, atkd-teacher, ctkd-ls, dkd, dkd-ls, dkd-atkd, mlkd, mlkd-ls, mlkd-atkd, quick, paper\)/],
@@ -180,18 +212,21 @@ describe('atkd train / distill / eval / report', () => {
       [['distill', '--teacher-model', 'resnet8'], 2, /flag --teacher-model was renamed: use --teacher-arch NAME/],
       [['stage', 'teacher', '--model', 'x'], 2, /flag --model was renamed: use --teacher DIR\|FILE\.pth/],
       [['train', '--frobnicate'], 2, /unknown flag --frobnicate/],
+      [['train', '--train', join(work, 'garbage.arrow'), ...TINY], 1, /training data .*garbage\.arrow is not a CIFAR-100 Arrow file/],
     ];
-    writeFileSync(join(work, 'garbage.arrow'), 'this is not arrow');
-    cases.push([['train', '--train', join(work, 'garbage.arrow'), ...TINY], 1, /training data .*garbage\.arrow is not a CIFAR-100 Arrow file/]);
-    for (const [args, code, pattern] of cases) {
+    // named without the temporary directory, so a test's name is the same in every run
+    const named = cases.map(([args, code, pattern]) => ({ name: args.join(' ').replaceAll(work, '$WORK').replaceAll(ROOT, '.'), args, code, pattern }));
+    it.each(named)('atkd $name exits $code with a message naming the problem', ({ args, code, pattern }) => {
       const r = atkd(args);
       expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(code);
       expect(r.stderr, args.join(' ')).toMatch(pattern);
-    }
-    // an existing run is not overwritten
-    const again = atkd(['train', '--out', teacherRun, ...TINY]);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/already holds a run.*--resume/);
+    });
+
+    it('an existing run is not overwritten', () => {
+      const again = atkd(['train', '--out', teacherRun, ...TINY]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/already holds a run.*--resume/);
+    });
   });
 
   it('a run that fails before its first step leaves no directory; one stopped before its first checkpoint starts again', () => {

@@ -13,6 +13,8 @@ export interface TemperatureMeta {
   pending: 'student' | undefined;
   /** The strategy's options (parsed JSON), or `{}`. */
   options: Record<string, unknown>;
+  /** The strategy is learnable (`ctkd`): the student stage must hold its instance to train it. */
+  learnable: boolean;
 }
 
 /** Default z-score epsilon (as in `@atkd/math`). */
@@ -41,16 +43,21 @@ export function readTemperatureMeta(schema: Schema): TemperatureMeta {
       throw new Error(`schema metadata "${META.temperatureOptions}" is not JSON`, { cause });
     }
   }
-  return { strategy: md.get(META.temperatureStrategy), standardize: std === 'true', eps, pending, options };
+  const learnable = md.get(META.temperatureLearnable);
+  if (learnable !== undefined && learnable !== 'true') {
+    throw new Error(`schema metadata "${META.temperatureLearnable}" must be "true" when present, got ${JSON.stringify(learnable)}`);
+  }
+  return { strategy: md.get(META.temperatureStrategy), standardize: std === 'true', eps, pending, options, learnable: learnable === 'true' };
 }
 
 /** The schema metadata entries that describe a temperature stage (for `withSchemaMetadata`). */
-export function temperatureMetaEntries(meta: Omit<TemperatureMeta, 'options'> & { options?: Record<string, unknown> }): Record<string, string | undefined> {
+export function temperatureMetaEntries(meta: Omit<TemperatureMeta, 'options' | 'learnable'> & { options?: Record<string, unknown>; learnable?: boolean }): Record<string, string | undefined> {
   return {
     [META.temperatureStrategy]: meta.strategy,
     [META.standardize]: meta.standardize ? 'true' : 'false',
     [META.zscoreEps]: String(meta.eps),
     [META.temperaturePending]: meta.pending,
     [META.temperatureOptions]: JSON.stringify(meta.options ?? {}),
+    [META.temperatureLearnable]: meta.learnable === true ? 'true' : undefined,
   };
 }

@@ -48,6 +48,11 @@ export const META = {
   temperaturePending: 'atkd.temperature.pending',
   /** The strategy's options as JSON (e.g. `{"temperature":4}`), for provenance. */
   temperatureOptions: 'atkd.temperature.options',
+  /**
+   * `"true"` when the strategy is learnable (`ctkd`): the student stage must be given the strategy
+   * instance to train it (it refuses such a batch otherwise). Absent for the other strategies.
+   */
+  temperatureLearnable: 'atkd.temperature.learnable',
   /** Soft targets: `"exact"` or `"taylor"`. */
   softTargetsMethod: 'atkd.soft_targets.method',
   /** Soft targets: Taylor order (decimal string), only when the method is `taylor`. */

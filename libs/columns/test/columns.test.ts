@@ -103,10 +103,16 @@ describe('withColumn and friends', () => {
 
   it('reads temperature metadata back as written', () => {
     const b = withSchemaMetadata(makeBatch(1, 2), temperatureMetaEntries({ strategy: 'adaptive-paired', standardize: true, eps: 1e-6, pending: 'student', options: { a: 1 } }));
-    expect(readTemperatureMeta(b.schema)).toEqual({ strategy: 'adaptive-paired', standardize: true, eps: 1e-6, pending: 'student', options: { a: 1 } });
-    expect(readTemperatureMeta(makeBatch(1, 2).schema)).toEqual({ strategy: undefined, standardize: false, eps: 1e-7, pending: undefined, options: {} });
+    expect(readTemperatureMeta(b.schema)).toEqual({ strategy: 'adaptive-paired', standardize: true, eps: 1e-6, pending: 'student', options: { a: 1 }, learnable: false });
+    expect(readTemperatureMeta(makeBatch(1, 2).schema)).toEqual({ strategy: undefined, standardize: false, eps: 1e-7, pending: undefined, options: {}, learnable: false });
+    const learnable = withSchemaMetadata(b, temperatureMetaEntries({ strategy: 'ctkd', standardize: false, eps: 1e-7, pending: undefined, learnable: true }));
+    expect(learnable.schema.metadata.get(META.temperatureLearnable)).toBe('true');
+    expect(readTemperatureMeta(learnable.schema)).toMatchObject({ strategy: 'ctkd', learnable: true, pending: undefined });
+    // a later non-learnable stage removes the key
+    expect(readTemperatureMeta(withSchemaMetadata(learnable, temperatureMetaEntries({ strategy: 'static', standardize: false, eps: 1e-7, pending: undefined })).schema).learnable).toBe(false);
     const bad = withSchemaMetadata(b, { [META.standardize]: 'yes' });
     expect(() => readTemperatureMeta(bad.schema)).toThrow(META.standardize);
+    expect(() => readTemperatureMeta(withSchemaMetadata(b, { [META.temperatureLearnable]: 'yes' }).schema)).toThrow(META.temperatureLearnable);
   });
 
   it('merges batch metrics', () => {

@@ -95,7 +95,6 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
       throw new Error(`distill: the temperature strategy "${strategy.name}" is learnable; the StudentTrainer given as student must be made with { strategy } (the same instance) so that it can train it`);
     }
     const queue = new HoldQueue();
-    let epoch = 0;
     let step = 0;
     let images = 0;
     const started = performance.now();
@@ -106,7 +105,6 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
       const carried = isCifarBatch(item) ? {} : readPosition(item);
       const position = isCifarBatch(item) ? { epoch: item.epoch, step: item.step } : carried.epoch !== undefined && carried.step !== undefined ? { epoch: carried.epoch, step: carried.step } : { epoch: 0, step };
       step = position.step + 1;
-      epoch = position.epoch;
       queue.push(item, position.step);
       let batch = isCifarBatch(item) ? toRecordBatch(item) : item;
       // MLKD's strong view travels as a column (cifarBatches with strongView: true)
@@ -115,13 +113,12 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
     });
 
     const studentStage = updateStudent(trainer ?? (options.student as tf.LayersModel), { ...options.studentOptions, strategy });
-    const context = () => ({ epoch: epoch + 1 });
     const soft = options.softTargets === false ? identity : wrap('soft-targets', addSoftTargets(options.softTargets ?? {}));
 
     return (options.source as Observable<CifarBatch | RecordBatch>).pipe(
       head,
       teacherStage,
-      wrap('temperature', addTemperature(strategy, { context })),
+      wrap('temperature', addTemperature(strategy)), // the epoch of a scheduled strategy: from the batch's position
       soft,
       studentStage,
       map((m: StepMetrics): DistillStep => {

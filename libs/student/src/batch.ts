@@ -38,6 +38,8 @@ export interface DistillColumns {
   eps: number;
   /** Name of the temperature strategy (schema metadata), if recorded. */
   strategy?: string;
+  /** The strategy is learnable (schema metadata `atkd.temperature.learnable`): the trainer must hold its instance. */
+  learnable: boolean;
   /** The strategy's options (schema metadata), `{}` when not recorded. */
   strategyOptions: Record<string, unknown>;
   /** True when the temperature column is provisional and the student must finish it. */
@@ -71,6 +73,7 @@ export function readDistillColumns(batch: RecordBatch, source?: string): Distill
     eps: meta.eps,
     pending,
     strategyOptions: meta.options,
+    learnable: meta.learnable,
   };
   if (meta.strategy !== undefined) cols.strategy = meta.strategy;
   const orderRaw = md.get(META.softTargetsOrder);

@@ -3,8 +3,9 @@
  * Tensors never leave a step: the batch comes in as Arrow columns and the step returns plain numbers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CONVERGENCE_RADIUS, pearson, softmax, taylorSoftmax, topKCorrect, zscore } from '@atkd/math';
-import { getStrategy, getStrategyDefinition, isLearnable, strategyNames, type FinishedTemperature, type LearnStep, type TemperatureStrategy } from '@atkd/temperature';
+import { CONVERGENCE_RADIUS, pearson, topKCorrect, zscore } from '@atkd/math';
+import { computeSoftTargets } from '@atkd/soft-targets';
+import { getStrategy, isLearnable, strategyNames, type FinishedTemperature, type LearnStep, type TemperatureStrategy } from '@atkd/temperature';
 import { toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
 import { readDistillColumns, readImages, readLabels, type DistillColumns } from './batch.js';
@@ -148,11 +149,6 @@ function meanOf(values: ArrayLike<number>): number {
   return values.length === 0 ? 0 : s / values.length;
 }
 
-function softTargetsFor(c: DistillColumns, temperature: ArrayLike<number>): Float64Array {
-  const z = c.standardize ? zscore(c.teacher, c.classes, c.eps) : c.teacher;
-  return c.taylorOrder !== undefined ? taylorSoftmax(z, c.classes, temperature, c.taylorOrder) : softmax(z, c.classes, temperature);
-}
-
 /**
  * Top-1 accuracy of a training batch, ties broken against the true class (`topKCorrect` of
  * `@atkd/math`); NaN when a logit is not finite (a diverged step: its loss is non-finite too, and the
@@ -263,7 +259,7 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
 
     const strategy = this.options.strategy;
     const learnable = strategy !== undefined && isLearnable(strategy) ? strategy : undefined;
-    if (learnable === undefined && cols.strategy !== undefined && strategyNames().includes(cols.strategy) && getStrategyDefinition(cols.strategy).learnable) {
+    if (learnable === undefined && cols.learnable) {
       throw new Error(`the temperature strategy "${cols.strategy}" is learnable: give the student stage the strategy instance (options.strategy) so that it can update it`);
     }
 
@@ -303,7 +299,8 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
               if ((v as ArrayLike<number>).length !== rows) throw new RangeError(`the temperature finisher returned ${(v as ArrayLike<number>).length} ${k} values for ${rows} rows`);
             }
             kept.temps = fin;
-            if (loss.usesSoftTargets) softTargets = tf.tensor2d(Float32Array.from(softTargetsFor(cols, fin.teacher)), [rows, cols.classes]);
+            // the soft-targets stage's own function, at the finished temperature (same method and z-score as the batch)
+            if (loss.usesSoftTargets) softTargets = tf.tensor2d(computeSoftTargets(cols.teacher, cols.classes, fin.teacher, { order: cols.taylorOrder, standardize: cols.standardize, eps: cols.eps }).targets, [rows, cols.classes]);
           } else if (cols.softTargets !== undefined && loss.usesSoftTargets) {
             softTargets = tf.tensor2d(cols.softTargets, [rows, cols.classes]);
           }

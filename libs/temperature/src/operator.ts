@@ -7,6 +7,7 @@ import {
   TEMPERATURE,
   checkFiniteColumn,
   hasColumn,
+  readPosition,
   temperatureMetaEntries,
   withBatchMetrics,
   withFloat32Column,
@@ -24,8 +25,18 @@ export interface TemperatureStageOptions {
   source?: string;
   /** Use a `student_logits` column when the batch has one (default true): then `needsStudent` strategies are final here. */
   useStudentColumn?: boolean;
-  /** Training position for scheduled strategies. */
+  /**
+   * Training position for scheduled strategies. Default: read from each batch: the epoch its
+   * position carries (`atkd.epoch` record-batch metadata, `withPosition` of `@atkd/columns`; 0-based
+   * there, 1-based in the context), none when the batch carries no position.
+   */
   context?: TemperatureContext | (() => TemperatureContext);
+}
+
+/** The context a batch carries: its epoch (1-based), when it has a position. */
+function batchContext(batch: RecordBatch): TemperatureContext | undefined {
+  const { epoch } = readPosition(batch);
+  return epoch === undefined ? undefined : { epoch: epoch + 1 };
 }
 
 /**
@@ -45,13 +56,13 @@ export function withTemperature(batch: RecordBatch, strategy: TemperatureStrateg
     student = readLogits(batch, STUDENT_LOGITS, classes, options.source).values;
     checkFiniteColumn(STUDENT_LOGITS, student, classes, options.source);
   }
-  const context = typeof options.context === 'function' ? options.context() : options.context;
+  const context = typeof options.context === 'function' ? options.context() : (options.context ?? batchContext(batch));
   const t = strategy.compute(teacher, classes, student, context);
   let out = withFloat32Column(batch, TEMPERATURE, t);
   if (strategy.computeStudent !== undefined) out = withFloat32Column(out, STUDENT_TEMPERATURE, strategy.computeStudent(teacher, classes, student, context));
   const pending = strategy.needsStudent && student === undefined ? 'student' : undefined;
   out = withSchemaMetadata(out, {
-    ...temperatureMetaEntries({ strategy: strategy.name, standardize: strategy.standardizes, eps: strategy.eps, pending, options: strategy.options }),
+    ...temperatureMetaEntries({ strategy: strategy.name, standardize: strategy.standardizes, eps: strategy.eps, pending, options: strategy.options, learnable: strategy.learnable === true }),
     [META.softTargetsMethod]: undefined,
     [META.softTargetsOrder]: undefined,
   });

@@ -33,6 +33,12 @@ export interface TemperatureStrategy {
   readonly eps: number;
   /** The resolved options (numbers / booleans), recorded in the stream's metadata. */
   readonly options: Readonly<Record<string, number | boolean>>;
+  /**
+   * True for a learnable strategy ({@link LearnableTemperatureStrategy}: `ctkd`), which the student
+   * stage trains; the temperature stage records it in the stream (`atkd.temperature.learnable`), so a
+   * later stage knows without looking the name up in the registry. Absent or false otherwise.
+   */
+  readonly learnable?: boolean;
   /** One temperature per row (B values, each finite and > 0). Provisional without `student` if `needsStudent`. */
   compute(teacher: Logits, classes: number, student?: Logits, context?: TemperatureContext): Float32Array;
   /**
@@ -83,7 +89,7 @@ export interface LearnableTemperatureStrategy extends TemperatureStrategy {
   setState(state: Record<string, number>): void;
 }
 
-/** True when the strategy is learnable (has `learn`). */
+/** True when the strategy is learnable (its `learnable` property: it has `learn`, `current`, state). */
 export function isLearnable(strategy: TemperatureStrategy): strategy is LearnableTemperatureStrategy {
   return (strategy as Partial<LearnableTemperatureStrategy>).learnable === true;
 }

@@ -1,4 +1,4 @@
-import { META, readBatchMetrics, readFloat32, readTemperatureMeta, STUDENT_TEMPERATURE, TEMPERATURE } from '@atkd/columns';
+import { META, readBatchMetrics, readFloat32, readTemperatureMeta, STUDENT_TEMPERATURE, TEMPERATURE, withPosition } from '@atkd/columns';
 import { maxLogitTemperature } from '@atkd/math';
 import type { RecordBatch } from 'apache-arrow';
 import { catchError, firstValueFrom, from, lastValueFrom, map, of, toArray } from 'rxjs';
@@ -65,6 +65,17 @@ describe('temperature operator', () => {
     const bad = randomLogits(2, C, 1);
     bad[13] = Number.NaN;
     expect(() => withTemperature(logitsBatch(bad, C), getStrategy('adaptive'))).toThrow('column "teacher_logits" has a non-finite value NaN at row 1, class 3');
+  });
+
+  it("hands a scheduled strategy the batch's own epoch (1-based) from its position; an explicit context wins", () => {
+    const seen: unknown[] = [];
+    const base = getStrategy('static');
+    const spy = { ...base, compute: (...args: Parameters<typeof base.compute>) => (seen.push(args[3]), base.compute(...args)) };
+    const b = logitsBatch(randomLogits(2, C, 1), C);
+    withTemperature(withPosition(b, { epoch: 2, step: 17 }), spy);
+    withTemperature(b, spy);
+    withTemperature(withPosition(b, { epoch: 2, step: 17 }), spy, { context: { epoch: 9 } });
+    expect(seen).toEqual([{ epoch: 3 }, undefined, { epoch: 9 }]);
   });
 
   it('uses the current value of a learnable strategy for each batch', () => {

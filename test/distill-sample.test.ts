@@ -1,4 +1,4 @@
-// End to end on the embedded sample (real CIFAR-100 images): a tiny teacher trained briefly on the
+// Across the libraries (data, teacher, temperature, soft targets, student, pipeline, backend, math), end to end on the embedded sample (real CIFAR-100 images): a tiny teacher trained briefly on the
 // sample, then distillation through the whole pipeline; the KD loss must fall and rho must rise.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@atkd/backend';
@@ -8,7 +8,7 @@ import { evaluate, topKCorrect } from '@atkd/student';
 import { predictLogits } from '@atkd/teacher';
 import { lastValueFrom, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { distill, type DistillStep } from '../src/index.js';
+import { distill, type DistillStep } from '@atkd/pipeline';
 import { tinyCnn, trainClassifier } from './helpers.js';
 
 const TRAIN = splitFile(sampleDataDir(), 'train');

@@ -1,3 +1,5 @@
+// The stage filters end to end: spawn the built CLI (`atkd stage ...`) on Arrow IPC streams and check
+// the columns, values, exit codes, messages and files.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,7 @@ import {
   withLogitsColumn,
 } from '@atkd/columns';
 import { maxLogitTemperature, softmax, taylorSoftmax, zscore } from '@atkd/math';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MAIN = resolve(import.meta.dirname, '..', 'dist', 'main.js');
 const C = 10;
@@ -102,29 +104,38 @@ describe('atkd stage (spawned CLI)', () => {
     for (let k = 0; k < got.length; k++) expect(got[k]).toBeCloseTo(ref[k], 6);
   });
 
-  it('--input/--output: reads a file and writes the output atomically', () => {
+  describe('--input/--output', () => {
     const inPath = join(work, 'in.arrows');
     const outPath = join(work, 'out.arrows');
-    writeFileSync(inPath, input);
-    const r = atkd(['stage', 'temperature', '--strategy', 'dtkd', '-i', inPath, '-o', outPath]);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.stdout.length).toBe(0);
-    const { schema } = decodeIpcStream(new Uint8Array(readFileSync(outPath)));
-    expect(schema.fields.map((f) => f.name)).toContain('student_temperature');
-    expect(readTemperatureMeta(schema).pending).toBe('student');
-    // --progress reports on stderr (a bar over the input file's bytes)
-    const withProgress = atkd(['stage', 'soft-targets', '--progress', '-i', outPath, '-o', join(work, 'st.arrows')]);
-    expect(withProgress.code).toBe(0);
-    expect(withProgress.stderr).toMatch(/atkd stage soft-targets \[#+\] 100%.*rows\/s.*ETA/);
-    // a failing run leaves neither the output nor a temp file
-    const bad = join(work, 'bad.arrows');
-    writeFileSync(bad, 'not arrow at all, just some text');
-    const failed = atkd(['stage', 'temperature', '-i', bad, '-o', join(work, 'never.arrows')]);
-    expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/bad\.arrows: not an Arrow IPC stream/);
-    expect(existsSync(join(work, 'never.arrows'))).toBe(false);
-    expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    beforeAll(() => {
+      writeFileSync(inPath, input);
+      const r = atkd(['stage', 'temperature', '--strategy', 'dtkd', '-i', inPath, '-o', outPath]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout.length).toBe(0);
+    });
+
+    it('reads the file and writes the stage output to the other, nothing on stdout', () => {
+      const { schema } = decodeIpcStream(new Uint8Array(readFileSync(outPath)));
+      expect(schema.fields.map((f) => f.name)).toContain('student_temperature');
+      expect(readTemperatureMeta(schema).pending).toBe('student');
+    });
+
+    it('--progress reports on stderr: a bar over the input file\'s bytes', () => {
+      const withProgress = atkd(['stage', 'soft-targets', '--progress', '-i', outPath, '-o', join(work, 'st.arrows')]);
+      expect(withProgress.code).toBe(0);
+      expect(withProgress.stderr).toMatch(/atkd stage soft-targets \[#+\] 100%.*rows\/s.*ETA/);
+    });
+
+    it('a failing run leaves neither the output nor a temp file', () => {
+      const bad = join(work, 'bad.arrows');
+      writeFileSync(bad, 'not arrow at all, just some text');
+      const failed = atkd(['stage', 'temperature', '-i', bad, '-o', join(work, 'never.arrows')]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/bad\.arrows: not an Arrow IPC stream/);
+      expect(existsSync(join(work, 'never.arrows'))).toBe(false);
+      expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    });
   });
 
   it('interrupted with --output: exits 130 and leaves no file behind', async () => {
