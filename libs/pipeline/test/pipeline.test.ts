@@ -154,10 +154,15 @@ describe('distill: cancellation', () => {
     const close = closed();
     const source = cifarBatches(TRAIN, { batchSize: 10, epochs: 100, prefetch: 4, onClose: close.resolve });
     let n = 0;
+    let firstStep!: () => void;
+    const started = new Promise<void>((r) => (firstStep = r));
     const sub = distill({ source, teacher, student, wrap: (name, st) => (name === 'soft-targets' ? (s) => s.pipe(delay(3), st) : st) }).subscribe(() => {
       n += 1;
+      firstStep();
     });
-    await new Promise((r) => setTimeout(r, 150));
+    // event-driven (was: 150 ms of wall clock, which a loaded machine can spend before the first step):
+    // once a step is out, the next batches are in flight, held inside the delayed stage
+    await started;
     sub.unsubscribe();
     await close.promise;
     expect(n).toBeGreaterThan(0);
