@@ -58,6 +58,7 @@ class Addon : public Napi::Addon<Addon> {
       InstanceMethod<&Addon::Dispose>("dispose"),
       InstanceMethod<&Addon::Count>("count"),
       InstanceMethod<&Addon::Shape>("shape"),
+      InstanceMethod<&Addon::ShapeBuffer>("shapeBuffer"),
       InstanceMethod<&Addon::Dtype>("dtype"),
       InstanceMethod<&Addon::SetThreads>("setThreads"),
       InstanceMethod<&Addon::Threads>("threads"),
@@ -78,6 +79,8 @@ class Addon : public Napi::Addon<Addon> {
       InstanceMethod<&Addon::PoolGrad>("poolGrad"),
       InstanceMethod<&Addon::BatchNorm>("batchNorm"),
       InstanceMethod<&Addon::BatchNormGrad>("batchNormGrad"),
+      InstanceMethod<&Addon::BatchNormTrain>("batchNormTrain"),
+      InstanceMethod<&Addon::BatchNormTrainGrad>("batchNormTrainGrad"),
       InstanceMethod<&Addon::MatMul>("matMul"),
       InstanceMethod<&Addon::Softmax>("softmax"),
       InstanceMethod<&Addon::Slice>("slice"),
@@ -99,6 +102,10 @@ class Addon : public Napi::Addon<Addon> {
  private:
   std::unordered_map<int64_t, at::Tensor> tensors_;
   int64_t next_ = 1;
+  static constexpr int64_t kShapeSlots = 64;
+  static constexpr int64_t kShapeSlotSize = 8;  // id, rank (-1: too many dims, ask shape()), up to 6 dims
+  Napi::Reference<Napi::ArrayBuffer> shapeBuffer_;
+  double* shapes_ = nullptr;
   at::Device device_ = at::Device(at::kCPU);
 
   // ---- argument helpers -------------------------------------------------------------------
@@ -143,6 +150,19 @@ class Addon : public Napi::Addon<Addon> {
   }
   Value Put(Napi::Env env, at::Tensor t) {
     int64_t id = next_++;
+    if (shapes_ != nullptr) {
+      // The shape of each new tensor goes to slot id % kShapeSlots of the buffer JavaScript shares
+      // (see ShapeBuffer), so a kernel learns its output's shape without a second call.
+      double* slot = shapes_ + (id % kShapeSlots) * kShapeSlotSize;
+      auto s = t.sizes();
+      slot[0] = static_cast<double>(id);
+      if (static_cast<int64_t>(s.size()) > kShapeSlotSize - 2) {
+        slot[1] = -1;
+      } else {
+        slot[1] = static_cast<double>(s.size());
+        for (size_t k = 0; k < s.size(); ++k) slot[2 + k] = static_cast<double>(s[k]);
+      }
+    }
     tensors_.emplace(id, std::move(t));
     return Napi::Number::New(env, static_cast<double>(id));
   }
@@ -224,6 +244,19 @@ class Addon : public Napi::Addon<Addon> {
       auto a = Napi::Array::New(info.Env(), s.size());
       for (size_t k = 0; k < s.size(); ++k) a.Set(static_cast<uint32_t>(k), Napi::Number::New(info.Env(), static_cast<double>(s[k])));
       return a;
+    });
+  }
+  // shapeBuffer() -> Float64Array shared with the addon: slot k (8 doubles) holds [id, rank, dims...]
+  // of the newest tensor whose id % 64 == k. Created once per environment.
+  Value ShapeBuffer(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      if (shapes_ == nullptr) {
+        auto buf = Napi::ArrayBuffer::New(info.Env(), kShapeSlots * kShapeSlotSize * sizeof(double));
+        shapes_ = static_cast<double*>(buf.Data());
+        for (int64_t k = 0; k < kShapeSlots * kShapeSlotSize; ++k) shapes_[k] = -1;
+        shapeBuffer_ = Napi::Persistent(buf);
+      }
+      return Napi::Float64Array::New(info.Env(), kShapeSlots * kShapeSlotSize, shapeBuffer_.Value(), 0);
     });
   }
   Value Dtype(const CallbackInfo& info) {
@@ -825,6 +858,70 @@ class Addon : public Napi::Addon<Addon> {
       auto dmean = -(doffset * w * inv);
       auto dvar = dscale * w * inv * inv * (-0.5);
       return PutAll(info.Env(), {dx, dmean, dvar, doffset, dscale});
+    });
+  }
+
+  // Channels view for train-mode batch norm: NHWC -> NCHW with channels-last strides (no copy), or (N, C) as is.
+  static at::Tensor bnView(const at::Tensor& x) {
+    if (x.dim() == 4) return channelsLast(nchw(x));
+    if (x.dim() == 2) return x;
+    throw ArgError("expected a rank-4 NHWC or rank-2 (N, C) tensor, got rank " + std::to_string(x.dim()));
+  }
+  static at::Tensor bnBack(const at::Tensor& y, int64_t dim) { return dim == 4 ? nhwc(y) : y; }
+  static at::Tensor perChannel(const at::Tensor& t, int64_t C, const char* what) {
+    if (t.numel() != C) throw ArgError(std::string(what) + " has " + std::to_string(t.numel()) + " values for " + std::to_string(C) + " channels");
+    return t.reshape({C});
+  }
+  // batchNormTrain(x, scale, offset, eps) -> [y, mean, variance]: train-mode batch norm over every
+  // axis but the last, in one ATen call (native_batch_norm, training). mean and variance are the
+  // batch's, the variance biased (divided by N) as TF.js's `moments` gives it, for the layer's
+  // moving averages. ATen returns the inverse standard deviation, not the variance; the variance is
+  // taken from its running-variance update (unbiased, accumulated in double) with momentum 1,
+  // times (N-1)/N, so no precision is lost against eps.
+  Value BatchNormTrain(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& x = T(info, 0);
+      if (x.scalar_type() != at::kFloat) throw ArgError("x must be float32");
+      int64_t C = x.size(-1);
+      auto w = perChannel(T(info, 1), C, "scale");
+      auto b = perChannel(T(info, 2), C, "offset");
+      double eps = D(info, 3);
+      int64_t N = C == 0 ? 0 : x.numel() / C;
+      if (N == 0) throw ArgError("an empty batch has no statistics");
+      auto rm = at::zeros({C}, x.options());
+      auto rv = at::zeros({C}, x.options());
+      auto r = at::native_batch_norm(bnView(x), w, b, rm, rv, true, 1.0, eps);
+      at::Tensor var = N > 1 ? (rv.to(at::kDouble) * (static_cast<double>(N - 1) / static_cast<double>(N))).to(at::kFloat)
+                             : at::zeros({C}, x.options());
+      return PutAll(info.Env(), {bnBack(std::get<0>(r), x.dim()), std::get<1>(r), var});
+    });
+  }
+  // batchNormTrainGrad(dy, x, scale, mean, variance, eps, dmean|0, dvariance|0) -> [dx, dscale, doffset]:
+  // the gradient of batchNormTrain in one ATen call (native_batch_norm_backward, train). Gradients
+  // reaching the batch statistics themselves (dmean, dvariance: zeros when only the moving averages
+  // use them) are added to dx only when one is non-zero.
+  Value BatchNormTrainGrad(const CallbackInfo& info) {
+    return Guard(info, [&]() -> Value {
+      const at::Tensor& dy = T(info, 0);
+      const at::Tensor& x = T(info, 1);
+      int64_t C = x.size(-1);
+      auto w = perChannel(T(info, 2), C, "scale");
+      auto mean = perChannel(T(info, 3), C, "mean");
+      auto var = perChannel(T(info, 4), C, "variance");
+      double eps = D(info, 5);
+      auto dmean = OptT(info, 6);
+      auto dvar = OptT(info, 7);
+      if (!dy.sizes().equals(x.sizes())) throw ArgError("dy and x have different shapes");
+      auto invstd = (var.to(at::kDouble) + eps).rsqrt().to(at::kFloat);
+      auto r = at::native_batch_norm_backward(bnView(dy), bnView(x), w, c10::nullopt, c10::nullopt, mean, invstd, true, eps,
+                                              {true, true, true});
+      at::Tensor dx = bnBack(std::get<0>(r), x.dim());
+      double N = static_cast<double>(x.numel() / C);
+      bool hasMean = dmean && at::any(*dmean != 0).item<bool>();
+      bool hasVar = dvar && at::any(*dvar != 0).item<bool>();
+      if (hasMean) dx.add_(dmean->reshape({C}) / N);
+      if (hasVar) dx.add_((x - mean) * (dvar->reshape({C}) * (2.0 / N)));
+      return PutAll(info.Env(), {dx, std::get<1>(r), std::get<2>(r)});
     });
   }
 

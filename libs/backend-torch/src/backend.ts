@@ -38,11 +38,14 @@ export class TorchBackend extends KernelBackend {
   readonly native: TorchNative;
   private readonly data: DataStorage<TorchData>;
   private nextDataId = 0;
+  /** The addon's shape slots (see TorchNative.shapeBuffer); null with ATKD_TORCH_SHAPE_BUFFER=0 (one shape() call per output). */
+  private readonly shapes: Float64Array | null;
 
   constructor(native: TorchNative) {
     super();
     this.native = native;
     this.data = new DataStorage<TorchData>(this, engine());
+    this.shapes = process.env['ATKD_TORCH_SHAPE_BUFFER'] === '0' ? null : native.shapeBuffer();
   }
 
   private entry(values: BackendValues | null, shape: number[], dtype: DataType, refCount: number): TorchData {
@@ -142,7 +145,22 @@ export class TorchBackend extends KernelBackend {
   out(id: Nid, dtype: DataType): TensorInfo {
     const dataId = { id: this.nextDataId++ };
     this.data.set(dataId, { id, dtype, refCount: 1 });
-    return { dataId, shape: this.native.shape(id), dtype };
+    return { dataId, shape: this.shapeOf(id), dtype };
+  }
+
+  /** The shape of a fresh addon tensor: from its slot in the shared buffer, else one shape() call. */
+  private shapeOf(id: Nid): number[] {
+    const s = this.shapes;
+    if (s !== null) {
+      const at = (id % 64) * 8;
+      const rank = s[at + 1];
+      if (s[at] === id && rank >= 0) {
+        const shape = new Array<number>(rank);
+        for (let k = 0; k < rank; k++) shape[k] = s[at + 2 + k];
+        return shape;
+      }
+    }
+    return this.native.shape(id);
   }
 
 }

@@ -5,6 +5,8 @@ import {
   FusedBatchNorm, Mean, Relu, Relu6, backend_util, div, engine, getGradient, registerGradient, reshape, tile, util,
   type GradConfig, type NamedAttrMap, type Tensor,
 } from '@tensorflow/tfjs-core';
+import { ATKD_BATCH_NORM_TRAIN } from './kernels/AtkdBatchNormTrain.js';
+import { ATKD_BATCH_NORM_TRAIN_GRAD } from './kernels/AtkdBatchNormTrainGrad.js';
 import { ATKD_FUSED_BATCH_NORM_GRAD } from './kernels/AtkdFusedBatchNormGrad.js';
 import { ATKD_RELU_GRAD } from './kernels/AtkdReluGrad.js';
 import { ATKD_RELU6_GRAD } from './kernels/AtkdRelu6Grad.js';
@@ -43,6 +45,22 @@ export function registerTorchGradients(): string[] {
     const [dx, dmean, dvariance, doffset, dscale] = engine().runKernel(ATKD_FUSED_BATCH_NORM_GRAD, inputs, { varianceEpsilon: eps }) as Tensor[];
     return { x: () => dx, mean: () => dmean, variance: () => dvariance, offset: () => doffset, scale: () => dscale };
   });
+  // AtkdBatchNormTrain (a torch-only kernel, so nothing to defer to): dx, dscale, doffset in one call.
+  // dys are [dy, dmean, dvariance]; the engine passes zeros for the statistics when nothing used them
+  // on the path to the loss (the moving averages are not on it); the native side skips zero ones.
+  registerGradient({
+    kernelName: ATKD_BATCH_NORM_TRAIN,
+    inputsToSave: ['x', 'scale'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, [x, scale, mean, variance], attrs) => {
+      const [dy, dmean, dvariance] = dys as Tensor[];
+      const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
+      const [dx, dscale, doffset] = engine().runKernel(ATKD_BATCH_NORM_TRAIN_GRAD,
+        { dy, x, scale, mean, variance, dmean, dvariance }, { varianceEpsilon }) as Tensor[];
+      return { x: () => dx, scale: () => dscale, offset: () => doffset };
+    },
+  });
+  registered.push(ATKD_BATCH_NORM_TRAIN);
   // Relu / Relu6: one pass instead of Step + Cast + Multiply.
   deferring(Relu, ['x'], (dy, [x]) => ({ x: () => engine().runKernel(ATKD_RELU_GRAD, { dy, x }, {}) as Tensor }));
   deferring(Relu6, ['x'], (dy, [x]) => ({ x: () => engine().runKernel(ATKD_RELU6_GRAD, { dy, x }, {}) as Tensor }));

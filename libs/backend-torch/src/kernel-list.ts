@@ -7,6 +7,8 @@ import { anyConfig } from './kernels/Any.js';
 import { argMaxConfig } from './kernels/ArgMax.js';
 import { argMinConfig } from './kernels/ArgMin.js';
 import { atan2Config } from './kernels/Atan2.js';
+import { atkdBatchNormTrainConfig } from './kernels/AtkdBatchNormTrain.js';
+import { atkdBatchNormTrainGradConfig } from './kernels/AtkdBatchNormTrainGrad.js';
 import { atkdFusedBatchNormGradConfig } from './kernels/AtkdFusedBatchNormGrad.js';
 import { avgPoolConfig } from './kernels/AvgPool.js';
 import { avgPoolGradConfig } from './kernels/AvgPoolGrad.js';
@@ -112,6 +114,8 @@ export const torchKernelConfigs: readonly KernelConfig[] = [
   argMaxConfig,
   argMinConfig,
   atan2Config,
+  atkdBatchNormTrainConfig,
+  atkdBatchNormTrainGradConfig,
   atkdFusedBatchNormGradConfig,
   avgPoolConfig,
   avgPoolGradConfig,

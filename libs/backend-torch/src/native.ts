@@ -19,6 +19,8 @@ export interface TorchNative {
   dispose(id: Nid): boolean;
   count(): number;
   shape(id: Nid): number[];
+  /** Shared with the addon: slot id % 64 (8 doubles) holds [id, rank, ...dims] of each new tensor (rank -1: ask shape()). */
+  shapeBuffer(): Float64Array;
   dtype(id: Nid): number;
   setThreads(n: number): number;
   threads(): number;
@@ -52,6 +54,10 @@ export interface TorchNative {
   poolGrad(kind: 'max' | 'avg', dy: Nid, x: Nid, p: number[]): Nid;
   batchNorm(x: Nid, mean: Nid, variance: Nid, offset: Nid, scale: Nid, eps: number): Nid;
   batchNormGrad(dy: Nid, x: Nid, mean: Nid, variance: Nid, scale: Nid, eps: number): [Nid, Nid, Nid, Nid, Nid];
+  /** Train-mode batch norm over all axes but the last: [y, batch mean, batch variance (biased)]. */
+  batchNormTrain(x: Nid, scale: Nid, offset: Nid, eps: number): [Nid, Nid, Nid];
+  /** Its gradient: [dx, dscale, doffset]; dmean/dvariance (0: none) are the gradients reaching the statistics. */
+  batchNormTrainGrad(dy: Nid, x: Nid, scale: Nid, mean: Nid, variance: Nid, eps: number, dmean: Nid, dvariance: Nid): [Nid, Nid, Nid];
   matMul(a: Nid, b: Nid, transposeA: boolean, transposeB: boolean, bias: Nid, activation?: string, alpha?: number, prelu?: Nid): Nid;
   softmax(x: Nid, dim: number): Nid;
 }

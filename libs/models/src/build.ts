@@ -4,10 +4,12 @@
 // - padding p with stride 1 and kernel 2p+1 is TF 'same'; any other padding is an explicit
 //   ZeroPadding2D (`<name>.pad`) followed by a 'valid' op (TF's 'same' pads asymmetrically
 //   for stride 2, PyTorch pads symmetrically);
-// - BatchNorm uses PyTorch's eps 1e-5 and momentum 0.1 (Keras momentum 0.9);
+// - BatchNorm uses PyTorch's eps 1e-5 and momentum 0.1 (Keras momentum 0.9), and runs train mode as one
+//   kernel where the backend has it (batch-norm.ts);
 // - AvgPool2d(padding=p) counts the zero padding (count_include_pad=True), hence ZeroPadding2D.
 import * as tf from '@tensorflow/tfjs';
 import type { ConvNode, GraphNode, NetGraph } from './graph.js';
+import { batchNormalization } from './batch-norm.js';
 import { ChannelShuffle, ChannelSlice, GroupConv2D } from './layers.js';
 
 /** PyTorch BatchNorm2d defaults. */
@@ -61,7 +63,7 @@ function apply(n: GraphNode, xs: tf.SymbolicTensor[]): tf.SymbolicTensor {
     case 'conv':
       return convLayer(n, x);
     case 'bn':
-      return tf.layers.batchNormalization({
+      return batchNormalization({
         name: n.name, axis: -1, epsilon: TORCH_BN_EPSILON, momentum: 1 - TORCH_BN_MOMENTUM,
       }).apply(x) as tf.SymbolicTensor;
     case 'relu':

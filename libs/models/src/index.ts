@@ -2,6 +2,7 @@
 export { MODEL_NAMES, createModel, listModels, modelGraph, type ModelFamily, type ModelInfo, type ModelOptions } from './registry.js';
 export { graphToLayersModel, isDepthwise, TORCH_BN_EPSILON, TORCH_BN_MOMENTUM } from './build.js';
 export { NetGraph, graphStats, torchStateSpec, type GraphNode, type GraphStats, type Ref, type Shape, type TorchTensorSpec } from './graph.js';
+export { BATCH_NORM_TRAIN_KERNEL, BatchNormalization, batchNormalization, fusedBatchNormActive } from './batch-norm.js';
 export { ChannelShuffle, ChannelSlice, GroupConv2D } from './layers.js';
 export { cifarResNetGraph, type CifarResNetConfig } from './zoo/resnet.js';
 export { resNetV2Graph, type ResNetV2Config } from './zoo/resnetv2.js';
