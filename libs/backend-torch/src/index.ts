@@ -7,7 +7,7 @@ export {
   registerTorchBackend, torchAvailable, torchVersion, setTorchThreads, torchThreads, nativeTensorCount,
   torchKernelNames, torchFallbackKernelNames, useTorch, TORCH_PRIORITY,
 } from './register.js';
-export { torchUnavailable, type TorchNative } from './native.js';
+export { torchUnavailable, applyOmpWaitPolicy, DEFAULT_OMP_WAIT_POLICY, type TorchNative } from './native.js';
 export { TorchBackend, type TorchMemoryInfo } from './backend.js';
 export { fallbackKernelsUsed, resetFallbackKernelsUsed, setFallbackWarning } from './fallback.js';
 export { threadsFrom } from './threads.js';

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   TorchBackend, fallbackKernelsUsed, nativeTensorCount, resetFallbackKernelsUsed, setFallbackWarning, torchFallbackKernelNames,
-  torchKernelNames, torchThreads, torchVersion, setTorchThreads,
+  torchKernelNames, torchThreads, torchVersion, setTorchThreads, applyOmpWaitPolicy, DEFAULT_OMP_WAIT_POLICY,
 } from '../src/index.js';
 import { SKIP } from './helpers.js';
 
@@ -23,6 +23,32 @@ describe.skipIf(SKIP !== null)('the torch backend', () => {
     expect(torchKernelNames()).toContain('Conv2DBackpropFilter');
     expect(torchFallbackKernelNames()).not.toContain('Conv2D');
     expect(torchFallbackKernelNames().length).toBeGreaterThan(0);
+  });
+
+  it('OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE) unless the user chose a policy, set before libtorch loads', () => {
+    // in this process the addon is loaded: the policy is in the environment libgomp read
+    expect(process.env['OMP_WAIT_POLICY']).toBeDefined();
+    if (process.env['GOMP_SPINCOUNT'] === undefined) expect(['PASSIVE', 'ACTIVE', 'passive', 'active']).toContain(process.env['OMP_WAIT_POLICY']);
+    expect(DEFAULT_OMP_WAIT_POLICY).toBe('PASSIVE');
+    const unset: Record<string, string | undefined> = {};
+    expect(applyOmpWaitPolicy(unset)).toBe('PASSIVE');
+    expect(unset['OMP_WAIT_POLICY']).toBe('PASSIVE');
+    const active: Record<string, string | undefined> = { OMP_WAIT_POLICY: 'ACTIVE' };
+    expect(applyOmpWaitPolicy(active)).toBe('ACTIVE');
+    const spin: Record<string, string | undefined> = { GOMP_SPINCOUNT: '10000' };
+    expect(applyOmpWaitPolicy(spin)).toBeUndefined();
+    expect(spin['OMP_WAIT_POLICY']).toBeUndefined();
+  });
+
+  it('output shapes come back through the buffer shared with the addon, also past its 64 slots and for rank > 6', () => {
+    const xs = Array.from({ length: 70 }, (_, i) => tf.zeros([i + 1, 2]));
+    const ys = xs.map((x) => tf.add(x, 1));
+    ys.forEach((y, i) => expect(y.shape).toEqual([i + 1, 2]));
+    const big = tf.reshape(tf.ones([128]), [2, 2, 2, 2, 2, 2, 2]);
+    const r = tf.add(big, 1);
+    expect(r.shape).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(Array.from(r.dataSync())).toEqual(new Array(128).fill(2));
+    tf.dispose([...xs, ...ys, big, r]);
   });
 
   it('writes and reads float32, int32 and bool, sync and async', async () => {
