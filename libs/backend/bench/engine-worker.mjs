@@ -10,7 +10,16 @@ import { createModel } from '@atkd/models';
 import { maxLogitTemperature } from '@atkd/math';
 import { distillLossTf } from '@atkd/student';
 
-const info = await initBackend({ prefer: workerData.engine, threads: workerData.threads, log: false });
+// `torch-unfused`: the torch engine with train-mode batch norm as TF.js composes it (ATKD_FUSED_BN=0,
+// read per call from this worker's own copy of the environment), for new-vs-old rows in one run.
+// `torch-s3`: also each output's shape by a second addon call (ATKD_TORCH_SHAPE_BUFFER=0), as in session 3.
+const VARIANTS = {
+  'torch-unfused': { engine: 'torch', env: { ATKD_FUSED_BN: '0' } },
+  'torch-s3': { engine: 'torch', env: { ATKD_FUSED_BN: '0', ATKD_TORCH_SHAPE_BUFFER: '0' } },
+};
+const variant = VARIANTS[workerData.engine] ?? { engine: workerData.engine, env: {} };
+Object.assign(process.env, variant.env);
+const info = await initBackend({ prefer: variant.engine, threads: workerData.threads, log: false });
 const models = new Map();
 function model(name) {
   let m = models.get(name);

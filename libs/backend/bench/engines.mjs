@@ -7,13 +7,21 @@
 // measurement of ours is followed at once by PyTorch's (the machine may be shared); ratios are per
 // round, the median is reported.
 // Options: --seconds S (per slice, default 2), --rounds R (default 1), --threads 1,2,
-//   --models a,b, --kd t:s,t:s, --engines torch,wasm, --no-torch (no PyTorch), --json FILE.
+//   --models a,b, --kd t:s,t:s, --engines torch,wasm (also torch-unfused: batch norm composed as
+//   TF.js does, ATKD_FUSED_BN=0; torch-s3: that and one shape() call per output, as in session 3),
+//   --no-torch (no PyTorch), --json FILE.
 import { Worker } from 'node:worker_threads';
 import { cpus, loadavg } from 'node:os';
 import { writeFileSync, renameSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { PyTorchPeer } from './peer.mjs';
+import { applyOmpWaitPolicy } from '@atkd/backend-torch';
+
+// libgomp reads its wait policy from the process's environment when libtorch is first loaded, and a
+// worker thread's process.env is its own copy: the policy goes into the real environment here,
+// before the engine workers start (OMP_WAIT_POLICY given by the user wins).
+const ompPolicy = applyOmpWaitPolicy();
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -50,7 +58,8 @@ const torch = await PyTorchPeer.start(root, BATCH, args.includes('--no-torch'));
 if (torch.skipped) log(torch.skipped);
 const loadStart = loadavg()[0];
 log(`engines ${ENGINES.join(', ')} vs PyTorch ${torch.version ?? 'n/a'}; batch ${BATCH}; ${ROUNDS} round(s) of ${SECONDS}s slices; ` +
-  `${cpus().length} cores, load average ${loadStart.toFixed(2)}`);
+  `${cpus().length} cores, load average ${loadStart.toFixed(2)}; OMP_WAIT_POLICY ${ompPolicy ?? `unset (GOMP_SPINCOUNT ${process.env['GOMP_SPINCOUNT']})`} for atkd's torch, ` +
+  `${process.env['ATKD_PEER_OMP_WAIT_POLICY'] ?? 'GOMP default'} for PyTorch`);
 
 const results = [];
 const versions = {};
@@ -92,6 +101,7 @@ for (const threads of THREADS) {
 torch.close();
 
 console.log(`\natkd engines vs PyTorch ${torch.version ?? 'n/a'} — libtorch ${versions.torch ?? 'n/a'}; batch ${BATCH}; ${cpus().length} cores; ` +
+  `OMP_WAIT_POLICY ${ompPolicy ?? 'unset'} (torch), ${process.env['ATKD_PEER_OMP_WAIT_POLICY'] ?? 'GOMP default'} (PyTorch); ` +
   `load average ${loadStart.toFixed(2)} -> ${loadavg()[0].toFixed(2)}; ${ROUNDS} round(s) of ${SECONDS}s; img/s (median), ratio = ours / PyTorch per round\n`);
 console.log(`| threads | network / step | ${ENGINES.map((e) => `${e} img/s`).join(' | ')} | PyTorch img/s | ${ENGINES.map((e) => `${e} / PyTorch`).join(' | ')} |`);
 console.log(`| --- | --- | ${ENGINES.map(() => '---').join(' | ')} | --- | ${ENGINES.map(() => '---').join(' | ')} |`);

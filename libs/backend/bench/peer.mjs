@@ -10,7 +10,12 @@ export class PyTorchPeer {
   static async start(root, batch, disabled = false) {
     if (disabled) return new PyTorchPeer(null, 'PyTorch side skipped: disabled by --no-torch');
     const script = join(root, 'tools', 'backend-torch-bench.py');
-    const proc = spawn('/usr/bin/python3', [script, '--serve', '--batch', String(batch)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // PyTorch keeps its own OpenMP default (GOMP's spinning) whatever policy atkd's torch engine set
+    // for itself (OMP_WAIT_POLICY=PASSIVE, @atkd/backend-torch); ATKD_PEER_OMP_WAIT_POLICY sets one for it.
+    const env = { ...process.env };
+    delete env['OMP_WAIT_POLICY'];
+    if (process.env['ATKD_PEER_OMP_WAIT_POLICY']) env['OMP_WAIT_POLICY'] = process.env['ATKD_PEER_OMP_WAIT_POLICY'];
+    const proc = spawn('/usr/bin/python3', [script, '--serve', '--batch', String(batch)], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let stderr = '';
     proc.stderr.on('data', (d) => { stderr += d; });
     const it = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
