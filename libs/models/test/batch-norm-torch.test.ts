@@ -85,7 +85,7 @@ function reference(c: Case): { ref: Record<keyof StepResult, Float64Array>; scal
     y, dx, dgamma, dbeta,
     movingMean: m0.map((v, k) => v - (v - mean[k]) * decay), movingVariance: v0.map((v, k) => v - (v - variance[k]) * decay),
   };
-  const maxAbs = (a: ArrayLike<number>) => Array.prototype.reduce.call(a, (m: number, v: number) => Math.max(m, Math.abs(v)), 0) as number;
+  const maxAbs = (a: Float64Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   let terms = 0;
   for (let i = 0; i < n; i++) terms = Math.max(terms, Math.abs(gamma[i % C] * invstd[i % C] * dy[i]));
   const scale = Object.fromEntries(Object.entries(ref).map(([k, v]) => [k, maxAbs(v)])) as Record<keyof StepResult, number>;

@@ -27,9 +27,10 @@ const MODELS = process.env['ATKD_ZOO_ALL'] === '1' ? [...MODEL_NAMES] : MODEL_NA
 function seedWeights(model: tf.LayersModel, seed: number): void {
   tf.tidy(() => {
     model.weights.forEach((w, i) => {
-      if (w.shape.length < 2) return;
-      const fanIn = w.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-      w.write(tf.randomNormal(w.shape, 0, Math.sqrt(2 / fanIn), 'float32', seed + i));
+      const shape = w.shape as number[];
+      if (shape.length < 2) return;
+      const fanIn = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      w.write(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed + i));
     });
   });
 }
