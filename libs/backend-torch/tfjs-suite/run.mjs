@@ -36,7 +36,14 @@ await build({
       b.onLoad({ filter: /.*/, namespace: 'stand-in' }, () => ({ contents: 'module.exports = { core: () => ({}) };', loader: 'js' }));
     },
   }],
-  banner: { js: "import { createRequire as __atkdCreateRequire } from 'node:module'; const require = __atkdCreateRequire(import.meta.url);" },
+  // CommonJS globals for the bundled CommonJS modules: `require`, and `__dirname` / `__filename`
+  // (the wasm backend's Emscripten loader reads __dirname; without it the wasm backend fails to
+  // initialize inside the bundle and every spec reports 'wasm has not yet been initialized').
+  banner: {
+    js: "import { createRequire as __atkdCreateRequire } from 'node:module'; import { fileURLToPath as __atkdFileURLToPath } from 'node:url'; " +
+      "import { dirname as __atkdDirname } from 'node:path'; const require = __atkdCreateRequire(import.meta.url); " +
+      'const __filename = __atkdFileURLToPath(import.meta.url); const __dirname = __atkdDirname(__filename);',
+  },
 });
 
 process.env['ATKD_SUITE_BACKEND'] = backend;
