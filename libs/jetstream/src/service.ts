@@ -16,10 +16,11 @@ import type { RecordBatch } from 'apache-arrow';
 import { concatMap, lastValueFrom, of, tap, type OperatorFunction, type Subscription } from 'rxjs';
 import { deadLetter } from './dead-letter.js';
 import { describeCause } from './errors.js';
-import { publishBatch, type ThrottleOptions } from './sink.js';
+import { publishBatch } from './sink.js';
 import { batchSource, type Delivery } from './source.js';
 import { ensureBatchStream, ensureConsumer } from './streams.js';
 import { serviceSubject } from './subjects.js';
+import { aheadThrottle, type RoomWait, type ThrottleOptions } from './throttle.js';
 
 export interface StageServiceOptions {
   /** Stage name: `teacher`, `temperature`, `soft-targets` (the service subject is `atkd.<stage>`). */
@@ -37,6 +38,8 @@ export interface StageServiceOptions {
   ackWaitMs?: number;
   /** Hold back while this consumer of `to` has this many messages pending. */
   throttle?: Omit<ThrottleOptions, 'jsm'>;
+  /** Called on every poll that found no room downstream (a progress line). */
+  onRoomWait?: (wait: RoomWait) => void;
   /** Answer `atkd.<stage>` requests (default true). */
   requests?: boolean;
   log?: (line: string) => void;
@@ -79,8 +82,7 @@ export async function startStageService(nc: NatsConnection, options: StageServic
   const consumer = options.consumer ?? `atkd-${options.stage}-${options.to}`;
   await ensureConsumer(jsm, options.from, consumer, { maxAckPending: options.maxAckPending, ackWaitMs: options.ackWaitMs });
   const stats: StageServiceStats = { batches: 0, rows: 0, duplicates: 0, deadLetters: 0, requests: 0, redeliveries: 0, held: 0, maxHeld: 0 };
-  const throttle = options.throttle === undefined ? undefined : { ...options.throttle, jsm };
-  const room = { since: 0, known: null as number | null };
+  const room = options.throttle === undefined ? undefined : aheadThrottle(options.to, { ...options.throttle, jsm });
 
   let service: Service | undefined;
   if (options.requests !== false) {
@@ -112,6 +114,7 @@ export async function startStageService(nc: NatsConnection, options: StageServic
   }
 
   let sub: Subscription | undefined;
+  const stopped = new AbortController();
   const done = new Promise<void>((resolve, reject) => {
     sub = batchSource(js, { stream: options.from, consumer, inFlight: options.inFlight, log, releaseOnUnsubscribe: true, onDeadLetter: () => void stats.deadLetters++ })
       .pipe(
@@ -130,25 +133,13 @@ export async function startStageService(nc: NatsConnection, options: StageServic
             await deadLetter(js, options.from, d.msg, `${options.stage} stage rejected the batch at step ${d.step} (epoch ${d.epoch}): ${describeCause(e)}`, log);
             return;
           }
-          if (throttle !== undefined) {
-            // the same rule as the sink operator: at most maxPending ahead of the downstream consumer
-            while (room.known === null || room.known + room.since >= throttle.maxPending) {
-              let pending: number | null;
-              try {
-                const info = await jsm.consumers.info(options.to, throttle.consumer);
-                pending = info.num_pending + info.num_ack_pending;
-              } catch {
-                pending = null;
-              }
-              room.since = 0;
-              room.known = pending ?? 0;
-              if (pending === null || pending < throttle.maxPending) break;
-              d.msg.working();
-              await new Promise((r) => setTimeout(r, throttle.pollMs ?? 100));
-            }
-          }
+          // at most maxPending ahead of the downstream consumer; the held input is kept alive meanwhile
+          if (room !== undefined && !(await room.waitForRoom({ onWait: (w) => {
+                d.msg.working();
+                options.onRoomWait?.(w);
+              }, signal: stopped.signal }))) return; // stopping: the input goes back unacked
           const { ack } = await publishBatch(nc, js, options.to, { batch: out, epoch: d.epoch, step: d.step }, { log });
-          room.since++;
+          room?.published();
           if (ack.duplicate) stats.duplicates++;
           d.ack();
           stats.held--;
@@ -166,6 +157,7 @@ export async function startStageService(nc: NatsConnection, options: StageServic
     done,
     stop() {
       stopping ??= (async () => {
+        stopped.abort();
         sub?.unsubscribe();
         await service?.stop().catch(() => undefined);
       })();

@@ -4,12 +4,13 @@
  * reported as a duplicate, before the input is acked), retries while the server is away, and can hold
  * back while a named downstream consumer has too many messages pending.
  */
-import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
+import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { concatMap, type OperatorFunction } from 'rxjs';
+import { concatMap, takeWhile, type OperatorFunction } from 'rxjs';
 import { encodeBatchMessage, type Envelope } from './codec.js';
 import { JetStreamError, describeCause } from './errors.js';
 import { batchSubject } from './subjects.js';
+import { aheadThrottle, type ThrottleOptions, type WaitForRoomOptions } from './throttle.js';
 
 export interface PublishedBatch<T extends Envelope = Envelope> {
   input: T;
@@ -20,18 +21,11 @@ export interface PublishedBatch<T extends Envelope = Envelope> {
   bytes: number;
 }
 
-export interface ThrottleOptions {
-  jsm: JetStreamManager;
-  /** The consumer of the target stream to stay ahead of by at most `maxPending` messages. */
-  consumer: string;
-  maxPending: number;
-  /** Milliseconds between polls while held back (default 100). */
-  pollMs?: number;
-}
-
 export interface SinkOptions {
   /** Limits the publisher to `maxPending` messages not yet acked by a consumer of the stream (skipped while that consumer does not exist). */
   throttle?: ThrottleOptions;
+  /** Progress while held back by the throttle, and a signal that ends the wait (the operator then completes). */
+  wait?: WaitForRoomOptions;
   /** Milliseconds to keep retrying a publish while the server is away (default 120 s). */
   outageTimeoutMs?: number;
   log?: (line: string) => void;
@@ -64,33 +58,20 @@ export async function publishBatch(nc: NatsConnection, js: JetStreamClient, stre
   }
 }
 
-async function waitForRoom(stream: string, t: ThrottleOptions, published: { since: number; known: number | null }): Promise<void> {
-  if (published.known !== null && published.known + published.since < t.maxPending) return;
-  for (;;) {
-    let pending: number | null;
-    try {
-      const info = await t.jsm.consumers.info(stream, t.consumer);
-      pending = info.num_pending + info.num_ack_pending;
-    } catch {
-      pending = null; // no such consumer (yet): nothing to stay ahead of
-    }
-    published.known = pending;
-    published.since = 0;
-    if (pending === null || pending < t.maxPending) return;
-    await sleep(t.pollMs ?? 100);
-  }
-}
-
 /**
  * The sink operator: publishes every envelope to `stream` (in order, one at a time) and emits a
  * {@link PublishedBatch} once the server has stored it.
  */
 export function publishBatches<T extends Envelope>(nc: NatsConnection, js: JetStreamClient, stream: string, options: SinkOptions = {}): OperatorFunction<T, PublishedBatch<T>> {
-  const published = { since: 0, known: null as number | null };
-  return concatMap(async (input: T): Promise<PublishedBatch<T>> => {
-    if (options.throttle !== undefined) await waitForRoom(stream, options.throttle, published);
-    const { ack, bytes } = await publishBatch(nc, js, stream, input, options);
-    published.since++;
-    return { input, seq: ack.seq, duplicate: ack.duplicate, bytes };
-  });
+  const room = options.throttle === undefined ? undefined : aheadThrottle(stream, options.throttle);
+  return (source) =>
+    source.pipe(
+      concatMap(async (input: T): Promise<PublishedBatch<T> | null> => {
+        if (room !== undefined && !(await room.waitForRoom(options.wait))) return null;
+        const { ack, bytes } = await publishBatch(nc, js, stream, input, options);
+        room?.published();
+        return { input, seq: ack.seq, duplicate: ack.duplicate, bytes };
+      }),
+      takeWhile((p): p is PublishedBatch<T> => p !== null),
+    );
 }

@@ -13,7 +13,8 @@ export interface BatchStreamOptions {
   maxBytes?: number;
 }
 
-function isNotFound(e: unknown): boolean {
+/** Whether a JetStream API error says the stream or consumer does not exist. */
+export function isNotFound(e: unknown): boolean {
   const m = describeCause(e);
   return /not found|10059|10014/i.test(m) || (e as { code?: number }).code === 404;
 }

@@ -7,13 +7,13 @@
 import { basename } from 'node:path';
 import { withSchemaMetadata } from '@atkd/columns';
 import { cifarBatches, concatMapBatch, epochLength, toRecordBatch, type CifarBatchOptions } from '@atkd/data';
-import { ensureBatchStream, jetstream, jetstreamManager, publishBatch } from '@atkd/jetstream';
+import { aheadThrottle, ensureBatchStream, jetstream, jetstreamManager, publishBatch } from '@atkd/jetstream';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
 import { lastValueFrom, takeWhile } from 'rxjs';
 import { openDataFile } from '../lib/batches.js';
 import { embeddedDefaults } from '../lib/defaults.js';
-import { AHEAD_FLAGS, FEED_META, NATS_FLAGS, aheadOption, connectNats, natsOptions, redactUrl } from '../lib/nats.js';
+import { AHEAD_FLAGS, FEED_META, NATS_FLAGS, aheadOption, connectNats, natsOptions, redactUrl, roomWaitLogger } from '../lib/nats.js';
 
 const FEED_FLAGS: Readonly<Record<string, FlagSpec>> = {
   ...NATS_FLAGS,
@@ -69,8 +69,10 @@ export const feedCommand: Command = {
 
     const file = await openDataFile(dataPath, 'training data');
     let interrupted = false;
+    const stop = new AbortController();
     const onSignal = () => {
       interrupted = true;
+      stop.abort();
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -96,28 +98,20 @@ export const feedCommand: Command = {
       let published = 0;
       let duplicates = 0;
       let last = performance.now();
-      let known: number | null = null;
-      let since = 0;
+      const room = ahead === undefined ? undefined : aheadThrottle(to, { ...ahead, jsm });
+      const onRoomWait = roomWaitLogger(context, log, quiet);
       // the batches of the in-process source (same order and augmentation), each held while it is published
       const batches = cifarBatches(file, { ...plan, epochs, start: { epoch: firstEpoch, index: 0 } }).pipe(
         takeWhile(() => !interrupted),
         concatMapBatch(async (b) => {
           const { epoch, index, step } = b;
-          if (ahead !== undefined) {
-            // bounded pending count: wait while the downstream consumer has ahead.maxPending messages to go
-            while (!interrupted && (known === null || known + since >= ahead.maxPending)) {
-              const info = await jsm.consumers.info(to, ahead.consumer).catch(() => null);
-              known = info === null ? 0 : info.num_pending + info.num_ack_pending;
-              since = 0;
-              if (info === null || known < ahead.maxPending) break;
-              await new Promise((r) => setTimeout(r, 100));
-            }
-          }
+          // bounded pending count: wait while the downstream consumer has ahead.maxPending messages to go
+          if (room !== undefined && !(await room.waitForRoom({ signal: stop.signal, onWait: onRoomWait }))) return;
           if (interrupted) return;
           // the position travels in the message headers (and its id)
           const batch = withSchemaMetadata(toRecordBatch(b), meta);
           const { ack } = await publishBatch(nc, js, to, { batch, epoch, step }, { log });
-          since++;
+          room?.published();
           published++;
           if (ack.duplicate) duplicates++;
           const now = performance.now();

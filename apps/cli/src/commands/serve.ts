@@ -7,7 +7,7 @@
 import { startStageService } from '@atkd/jetstream';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
-import { AHEAD_FLAGS, NATS_FLAGS, aheadOption, connectNats, natsOptions, redactUrl, untilSignal } from '../lib/nats.js';
+import { AHEAD_FLAGS, NATS_FLAGS, aheadOption, connectNats, natsOptions, redactUrl, roomWaitLogger, untilSignal } from '../lib/nats.js';
 import { getStage, type StageDefinition } from '../stages/index.js';
 
 const SERVABLE = ['teacher', 'temperature', 'soft-targets'];
@@ -83,6 +83,7 @@ export const serveCommand: Command = {
         maxAckPending: intFlag(args, 'max-ack-pending', context, 1, 1_000_000),
         ackWaitMs: (intFlag(args, 'ack-wait', context, 1, 86_400) ?? 30) * 1000,
         throttle: ahead,
+        onRoomWait: roomWaitLogger(context, log, quiet),
         log,
         onBatch: (s) => {
           const now = performance.now();

@@ -1,5 +1,5 @@
 /** The NATS flags shared by `atkd serve`, `atkd feed` and `atkd distill --source nats://...`. */
-import { connectNats, redactUrl, type NatsOptions } from '@atkd/jetstream';
+import { connectNats, redactUrl, type NatsOptions, type RoomWait } from '@atkd/jetstream';
 import type { NatsConnection } from '@atkd/jetstream';
 import { intFlag, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from '../args.js';
 
@@ -28,6 +28,17 @@ export function aheadOption(args: ParsedArgs, context: string): { consumer: stri
   const consumer = stringFlag(args, 'ahead-of');
   if ((maxPending === undefined) !== (consumer === undefined)) throw new UsageError(`${context}: --max-ahead N and --ahead-of CONSUMER go together`);
   return maxPending === undefined || consumer === undefined ? undefined : { consumer, maxPending };
+}
+
+/** The `onWait` of --max-ahead: a line on the log at most every `everyMs` while held back (none when quiet). */
+export function roomWaitLogger(context: string, log: (line: string) => void, quiet: boolean, everyMs = 5000): (w: RoomWait) => void {
+  let last = -Infinity;
+  return (w) => {
+    const now = performance.now();
+    if (quiet || now - last < everyMs) return;
+    last = now;
+    log(`${context}: waiting: consumer ${w.consumer} of ${w.stream} has ${w.pending ?? '?'} batches pending (at most ${w.maxPending} ahead${w.error === undefined ? '' : `; ${w.error}`})`);
+  };
 }
 
 export { connectNats, redactUrl };
