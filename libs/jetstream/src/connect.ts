@@ -89,15 +89,34 @@ export async function connectNats(options: NatsOptions): Promise<NatsConnection>
   try {
     return await connect(o);
   } catch (e) {
-    const msg = describeCause(e);
-    const code = (e as { code?: string }).code ?? '';
-    if (/authoriz|authentic|AUTHORIZATION/i.test(msg) || /AUTH/i.test(code)) {
-      throw new JetStreamError(`${where} refused the connection: authorization violation (give a user or token in the URL, or --nats-creds FILE)`, { cause: e });
-    }
-    if (/ECONNREFUSED|connection refused|CONNECTION_REFUSED/i.test(msg + code)) {
-      throw new JetStreamError(`${where}: no server is listening there (connection refused); start one with \`nats-server -js\``, { cause: e });
-    }
-    if (/tls/i.test(msg)) throw new JetStreamError(`${where}: TLS failed (${msg}); give --tls-ca FILE for a private CA`, { cause: e });
-    throw new JetStreamError(`${where}: cannot connect (${msg})`, { cause: e });
+    throw new JetStreamError(connectFailure(where, options, e), { cause: e });
   }
+}
+
+/** Node's codes for a server certificate that does not verify (unknown CA, self-signed, expired, wrong host). */
+const CERT_CODES = /^(UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED|CERT_|ERR_TLS_CERT_ALTNAME)/;
+
+/** A failed connect in words: which server, and what to do (never the secret). */
+function connectFailure(where: string, options: NatsOptions, e: unknown): string {
+  const msg = describeCause(e);
+  const code = String((e as { code?: unknown }).code ?? '');
+  if (/authoriz|authentic/i.test(msg) || /AUTH/i.test(code)) {
+    const p = parseNatsUrl(options.url);
+    const hint =
+      options.credsFile !== undefined
+        ? `the credentials in --nats-creds ${options.credsFile} are not accepted: another operator's or account's user, expired or revoked`
+        : p.user !== undefined || p.token !== undefined
+          ? 'the user/password or token in the URL is not accepted'
+          : 'give a user or token in the URL, or --nats-creds FILE';
+    return `${where} refused the connection: authorization violation (${hint})`;
+  }
+  if (/nkeys?:/i.test(msg) && options.credsFile !== undefined) return `${where}: cannot sign in with --nats-creds ${options.credsFile}: its nkey seed is damaged (${msg})`;
+  if (/ECONNREFUSED|connection refused|CONNECTION_REFUSED/i.test(msg + code)) return `${where}: no server is listening there (connection refused); start one with \`nats-server -js\``;
+  if (CERT_CODES.test(code) || /certificate/i.test(msg)) {
+    const ca = options.tlsCaFile === undefined ? 'give --tls-ca FILE with the CA that signed it' : `the CA in --tls-ca ${options.tlsCaFile} did not sign it, or it does not name this host`;
+    return `${where}: TLS failed: the server's certificate is not trusted (${msg}); ${ca}`;
+  }
+  if (/does not support 'tls'|tls.*not (available|supported)/i.test(msg)) return `${where}: TLS failed: the server does not offer TLS (${msg}); connect with nats:// and without --tls-ca, or turn TLS on in the server`;
+  if (/tls|ssl/i.test(msg + code)) return `${where}: TLS failed (${msg}); give --tls-ca FILE for a private CA`;
+  return `${where}: cannot connect (${msg})`;
 }

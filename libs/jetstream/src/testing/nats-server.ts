@@ -9,6 +9,8 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+export { makeForeignCreds, makeTestCertificates, makeTestOperator, type TestCertificates, type TestOperator } from './secrets.js';
+
 /** Where Debian's `nats-server` package installs the binary (`ATKD_NATS_SERVER` overrides). */
 export function natsServerBinary(): string {
   const env = process.env['ATKD_NATS_SERVER'];
@@ -63,6 +65,10 @@ function waitForPort(port: number, timeoutMs: number, child: ChildProcess, log: 
 export interface NatsServerOptions {
   /** Authorization: a user/password, or a token (the server refuses clients without it). */
   auth?: { user: string; pass: string } | { token: string };
+  /** TLS required (a `tls {}` block with this certificate and key; see makeTestCertificates). */
+  tls?: { certFile: string; keyFile: string };
+  /** Decentralized auth (operator/JWT mode, MEMORY resolver with the accounts preloaded; see makeTestOperator). */
+  operator?: { operatorJwt: string; systemAccountPublicKey: string; systemAccountJwt: string; accountPublicKey: string; accountJwt: string };
   /** Reuse this store directory (and port) — for a restart. */
   storeDir?: string;
   port?: number;
@@ -71,7 +77,7 @@ export interface NatsServerOptions {
 }
 
 export interface NatsServer {
-  /** `nats://127.0.0.1:PORT` (no credentials). */
+  /** `nats://127.0.0.1:PORT` (no credentials; the scheme stays nats:// with TLS too: the client upgrades when the server asks). */
   url: string;
   port: number;
   storeDir: string;
@@ -83,17 +89,31 @@ export interface NatsServer {
   restart(): Promise<NatsServer>;
 }
 
+/** The config file for the auth / TLS / operator options ('' when none is given). */
+function serverConfig(options: NatsServerOptions): string {
+  const lines: string[] = [];
+  const a = options.auth;
+  if (a !== undefined) lines.push('user' in a ? `authorization { user: ${JSON.stringify(a.user)}, password: ${JSON.stringify(a.pass)} }` : `authorization { token: ${JSON.stringify(a.token)} }`);
+  if (options.tls !== undefined) lines.push(`tls { cert_file: ${JSON.stringify(options.tls.certFile)}, key_file: ${JSON.stringify(options.tls.keyFile)}, timeout: 5 }`);
+  const o = options.operator;
+  if (o !== undefined) {
+    lines.push(`operator: ${o.operatorJwt}`, `system_account: ${o.systemAccountPublicKey}`, 'resolver: MEMORY');
+    lines.push(`resolver_preload: {\n  ${o.accountPublicKey}: ${o.accountJwt}\n  ${o.systemAccountPublicKey}: ${o.systemAccountJwt}\n}`);
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
 /** Starts `nats-server -js -sd <tmp> -p <free port> -a 127.0.0.1` (loopback only) and waits until it is ready. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'atkd-nats-'));
   const port = options.port ?? (await freePort());
   const args = ['-js', '-sd', storeDir, '-p', String(port), '-a', '127.0.0.1'];
-  if (options.auth !== undefined) {
+  const conf = serverConfig(options);
+  if (conf !== '') {
     // credentials go in a config file, not on the command line (ps would show them)
-    const conf = join(storeDir, 'auth.conf');
-    const a = options.auth;
-    writeFileSync(conf, 'user' in a ? `authorization { user: ${JSON.stringify(a.user)}, password: ${JSON.stringify(a.pass)} }\n` : `authorization { token: ${JSON.stringify(a.token)} }\n`, { mode: 0o600 });
-    args.push('-c', conf);
+    const file = join(storeDir, 'server.conf');
+    writeFileSync(file, conf, { mode: 0o600 });
+    args.push('-c', file);
   }
   const child = spawn(natsServerBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
