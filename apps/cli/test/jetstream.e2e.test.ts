@@ -1,6 +1,5 @@
 // End-to-end over a real `nats-server -js` (loopback, free port, started and killed here): `atkd feed`,
 // two `atkd serve teacher` processes (one SIGKILLed mid-epoch), every batch exactly once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,49 +10,24 @@ import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cifarBatches, epochLength } from '@atkd/data';
 import { embeddedDefaults } from '../src/lib/defaults.js';
-import { MAIN, ROOT, atkd } from './run-cli.js';
+import { killSpawned, spawnAtkd, until } from './nats-processes.js';
+import { ROOT, atkd } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'atkd-cli-nats-'));
 const EMBEDDED = join(ROOT, 'apps', 'cli', 'assets', 'teacher-resnet20.pth');
 let server: NatsServer;
 let nc: NatsConnection;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
   nc = await connectNats({ url: server.url });
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killSpawned();
   await nc?.close();
   await server?.stop();
   rmSync(work, { recursive: true, force: true });
 });
-
-/** A long-running `atkd ...` process; `ready` resolves when stderr matches `when`. */
-function spawnAtkd(args: string[], when = /ready:/): { child: ChildProcess; ready: Promise<void>; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (when.test(err)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`atkd ${args.join(' ')} exited (${code}) before it was ready:\n${err}`)));
-  });
-  ready.catch(() => undefined);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, ready, stderr: () => err, exited };
-}
-
-const until = async (what: string, f: () => Promise<boolean>, ms = 60_000) => {
-  const t = Date.now();
-  while (!(await f())) {
-    if (Date.now() - t > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
   const EPOCHS = 2;
