@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeIpcStream, encodeIpcStream, readImages, readLogits, TEACHER_LOGITS, withoutColumn } from '@atkd/columns';
-import { batchSource, connectNats, ensureConsumer, jetstream, jetstreamManager, type Delivery, type NatsConnection } from '@atkd/jetstream';
+import { HEADERS, batchMessageId, batchSource, batchSubject, connectNats, ensureBatchStream, ensureConsumer, jetstream, jetstreamManager, type Delivery, type JetStreamManager, type NatsConnection } from '@atkd/jetstream';
 import { startNatsServer, type NatsServer } from '@atkd/jetstream/testing';
 import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,69 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
     const resumed = atkd(['distill', '--resume', cut, '--quiet', '--no-plots']);
     expect(resumed.code, resumed.stderr).toBe(0);
     for (const f of ['weights.bin', 'optimizer.bin']) expect(ck(cut, f).equals(ck(inproc, f)), f).toBe(true);
+  });
+
+  // (after the tests above: LOGITS holds the 12 batches with logits, work/inproc the in-process run's checkpoint)
+  it('the server restarted while distill --source runs: the run continues (or says why and resumes) and ends with the in-process weights', async () => {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    // LIVE gets the LOGITS messages as they are (ids, headers, bytes), by step: 0-5 now, 6-11 after the restart
+    await ensureBatchStream(jsm, 'LIVE');
+    const info = await jsm.streams.info('LOGITS');
+    expect(info.state.messages).toBe(12);
+    const msgs: { step: number; epoch: number; m: NonNullable<Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>> }[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage('LOGITS', { seq });
+      if (m === null) throw new Error(`LOGITS seq ${seq} missing`);
+      msgs.push({ step: Number(m.header.get(HEADERS.step)), epoch: Number(m.header.get(HEADERS.epoch)), m });
+    }
+    msgs.sort((a, b) => a.step - b.step);
+    expect(msgs.map((x) => x.step)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    const publishSteps = async (part: typeof msgs) => {
+      for (const { m, epoch, step } of part) {
+        // retried while the test's own connection gets back to a restarted server (the id makes a retry harmless)
+        await until(`step ${step} published to LIVE`, () =>
+          js.publish(batchSubject('LIVE'), m.data, { headers: m.header, msgID: batchMessageId(epoch, step), timeout: 2000 }).then(
+            () => true,
+            () => false,
+          ),
+        );
+      }
+    };
+    await publishSteps(msgs.slice(0, 6));
+
+    const runDir = join(work, 'restart');
+    const common = ['--epochs', '2', '--batch-size', '16', '--steps-per-epoch', '6', '--seed', '3', '--test-limit', '32', '--eval-batch-size', '32', '--no-plots'];
+    const student = spawnAtkd(['distill', ...common, '--checkpoint-every', '2', '--source', `${server.url}/LIVE`, '--out', runDir], /$^/);
+    const state = join(runDir, 'checkpoints', 'latest', 'state.json');
+    const step = () => {
+      try {
+        return (JSON.parse(readFileSync(state, 'utf8')) as { step: number }).step;
+      } catch {
+        return -1;
+      }
+    };
+    // the student has done steps of the first six and waits for step 6, which is not there yet
+    await until('the student at step 4', () => step() >= 4, 90_000);
+    expect(student.child.exitCode).toBeNull();
+    server = await server.restart();
+    await publishSteps(msgs.slice(6)); // (nc reconnected to the restarted server)
+    const code = await student.exited;
+    let log = student.stderr() + student.stdout();
+    if (code !== 0) {
+      // allowed: a clear message naming the stream or server, then --resume finishes the run
+      expect(log).toMatch(/stream LIVE|NATS server/);
+      expect(log).not.toMatch(/\n\s+at /);
+      const resumed = atkd(['distill', '--resume', runDir, '--no-plots']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      log += resumed.stderr + resumed.stdout;
+    }
+    expect((await jsm.streams.info('LIVE')).state.messages).toBe(12); // nothing re-published or lost in the stream
+    expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).steps).toBe(12);
+    // every step exactly once: the same weights as the in-process run over the same batches
+    const ck = (dir: string, f: string) => readFileSync(join(dir, 'checkpoints', 'latest', f));
+    for (const f of ['weights.bin', 'optimizer.bin']) expect(ck(runDir, f).equals(ck(join(work, 'inproc'), f)), f).toBe(true);
+    if (code === 0) expect(log).toMatch(/stream LIVE: 12 steps done from \d+ deliveries/);
   });
 
   it('distill --source names a missing stream, and a server that wants credentials refuses a client without them', async () => {

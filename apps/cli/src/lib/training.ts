@@ -234,6 +234,11 @@ export async function runTraining(opts: RunOptions): Promise<RunSummary> {
       onEvent: view.onEvent,
     });
     view.finish();
+    const read = provider?.stats();
+    if (read !== undefined && read !== null && opts.source !== undefined) {
+      // each step exactly once: what came again (a redelivery after a restart or a dead service) was dropped
+      out.info(`stream ${opts.source.stream}: ${read.done} steps done from ${read.delivered} deliveries (dropped: ${read.duplicates} duplicates, ${read.stale} before the run's position)`);
+    }
 
     const { state } = result;
     const interrupted = result.status === 'interrupted';
