@@ -22,8 +22,8 @@ function openssl(args: string[], cwd: string): void {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const err = e as { code?: string; stderr?: Buffer };
-    if (err.code === 'ENOENT') throw new Error('the TLS tests need the openssl CLI (Debian package openssl; .ci/run installs it)');
-    throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString() ?? String(e)}`);
+    if (err.code === 'ENOENT') throw new Error('the TLS tests need the openssl CLI (Debian package openssl; .ci/run installs it)', { cause: e });
+    throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString() ?? String(e)}`, { cause: e });
   }
 }
 
