@@ -25,3 +25,21 @@ export class IpcError extends Error {
     this.source = source;
   }
 }
+
+/**
+ * Bad metadata a stage reads (the temperature stage's schema metadata, a batch's position or metrics):
+ * `scope` says where (`schema` or `record-batch`), `key` which key, `value` what it held. The message
+ * reads `schema metadata "atkd.temperature.standardize" must be "true" or "false", got "yes"`.
+ */
+export class MetadataError extends RangeError {
+  constructor(
+    readonly scope: 'schema' | 'record-batch',
+    readonly key: string,
+    readonly value: string | undefined,
+    problem: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${scope} metadata "${key}" ${problem}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MetadataError';
+  }
+}

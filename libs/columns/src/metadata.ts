@@ -1,4 +1,5 @@
 import type { Schema } from 'apache-arrow';
+import { MetadataError } from './errors.js';
 import { META } from './names.js';
 
 /** What the temperature stage recorded in the schema metadata (see `META`). */
@@ -25,14 +26,14 @@ export function readTemperatureMeta(schema: Schema): TemperatureMeta {
   const md = schema.metadata;
   const std = md.get(META.standardize);
   if (std !== undefined && std !== 'true' && std !== 'false') {
-    throw new Error(`schema metadata "${META.standardize}" must be "true" or "false", got ${JSON.stringify(std)}`);
+    throw new MetadataError('schema', META.standardize, std, `must be "true" or "false", got ${JSON.stringify(std)}`);
   }
   const epsRaw = md.get(META.zscoreEps);
   const eps = epsRaw === undefined ? DEFAULT_ZSCORE_EPS : Number(epsRaw);
-  if (!Number.isFinite(eps) || eps < 0) throw new Error(`schema metadata "${META.zscoreEps}" must be a number >= 0, got ${JSON.stringify(epsRaw)}`);
+  if (!Number.isFinite(eps) || eps < 0) throw new MetadataError('schema', META.zscoreEps, epsRaw, `must be a number >= 0, got ${JSON.stringify(epsRaw)}`);
   const pending = md.get(META.temperaturePending);
   if (pending !== undefined && pending !== 'student') {
-    throw new Error(`schema metadata "${META.temperaturePending}" must be "student" when present, got ${JSON.stringify(pending)}`);
+    throw new MetadataError('schema', META.temperaturePending, pending, `must be "student" when present, got ${JSON.stringify(pending)}`);
   }
   let options: Record<string, unknown> = {};
   const rawOptions = md.get(META.temperatureOptions);
@@ -40,7 +41,7 @@ export function readTemperatureMeta(schema: Schema): TemperatureMeta {
     try {
       options = JSON.parse(rawOptions) as Record<string, unknown>;
     } catch (cause) {
-      throw new Error(`schema metadata "${META.temperatureOptions}" is not JSON`, { cause });
+      throw new MetadataError('schema', META.temperatureOptions, rawOptions, 'is not JSON', { cause });
     }
   }
   const learnable = md.get(META.temperatureLearnable);

@@ -1,4 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
+import { MetadataError } from './errors.js';
 import { BATCH_META } from './names.js';
 import { withBatchMetadata } from './write.js';
 
@@ -16,10 +17,10 @@ export function readBatchMetrics(batch: RecordBatch): BatchMetrics {
   try {
     parsed = JSON.parse(raw);
   } catch (cause) {
-    throw new Error(`record-batch metadata "${BATCH_META.metrics}" is not JSON: ${raw.slice(0, 80)}`, { cause });
+    throw new MetadataError('record-batch', BATCH_META.metrics, raw, `is not JSON: ${raw.slice(0, 80)}`, { cause });
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error(`record-batch metadata "${BATCH_META.metrics}" must be a JSON object`);
+    throw new MetadataError('record-batch', BATCH_META.metrics, raw, 'must be a JSON object');
   }
   return parsed as BatchMetrics;
 }

@@ -4,6 +4,7 @@
  * schedule, a learnable temperature's epoch).
  */
 import type { RecordBatch } from 'apache-arrow';
+import { MetadataError } from './errors.js';
 import { BATCH_META } from './names.js';
 import { withBatchMetadata } from './write.js';
 
@@ -17,7 +18,7 @@ function wholeNumber(batch: RecordBatch, key: string): number | undefined {
   const raw = batch.metadata.get(key);
   if (raw === undefined) return undefined;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < 0) throw new RangeError(`record-batch metadata "${key}" must be a whole number, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(v) || v < 0) throw new MetadataError('record-batch', key, raw, `must be a whole number, got ${JSON.stringify(raw)}`);
   return v;
 }
 

@@ -13,7 +13,7 @@ export {
   type TemperatureContext,
   type TemperatureStrategy,
 } from './strategy.js';
-export { resolveOptions, type BooleanOptionSpec, type NumberOptionSpec, type OptionInput, type OptionSpec, type OptionSpecs, type ResolvedOptions } from './options.js';
+export { OptionError, checkOptions, resolveOptions, type OptionProblem, type BooleanOptionSpec, type NumberOptionSpec, type OptionInput, type OptionSpec, type OptionSpecs, type ResolvedOptions } from './options.js';
 export { getStrategy, getStrategyDefinition, listStrategies, registerStrategy, strategyNames } from './registry.js';
 export { kdLossTemperatureGradient, type KdTemperatureGradient } from './kd-gradient.js';
 export { staticStrategy, staticTemperatures } from './strategies/static.js';

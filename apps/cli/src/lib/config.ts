@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MODEL_NAMES } from '@atkd/models';
-import { getStrategyDefinition, strategyNames } from '@atkd/temperature';
+import { checkOptions, getStrategyDefinition, strategyNames } from '@atkd/temperature';
 import { getLossDefinition, lossNames } from '@atkd/student';
 import { INPUT_NORMALIZATION_NAMES } from '@atkd/data';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@atkd/backend';
@@ -367,15 +367,15 @@ function parseValue(key: string, raw: unknown, where: string, strict = false): u
       if (strict && typeof raw === 'string') throw new ConfigError(`${where} must be a list of integers, got the string ${JSON.stringify(raw)}`);
       return listOf(raw).map((v, i) => parseNumberValue(v, `${where}[${i}]`, spec, true, strict));
     case 'options': {
-      const out: Record<string, number | boolean> = {};
+      // only the shape here; the values are checked and typed by the owner's option specs
+      // (checkOptions of @atkd/temperature) once the strategy and the loss are known
+      const out: Record<string, unknown> = {};
       if (typeof raw === 'string') {
         for (const part of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
           const eq = part.indexOf('=');
           if (eq <= 0) throw new ConfigError(`${where}: expected KEY=VALUE, got ${JSON.stringify(part)}`);
           const k = part.slice(0, eq).trim();
-          const v = part.slice(eq + 1).trim();
-          out[k] = v === 'true' ? true : v === 'false' ? false : Number(v);
-          if (typeof out[k] === 'number' && Number.isNaN(out[k])) throw new ConfigError(`${where}: option ${k} must be a number or true/false, got ${JSON.stringify(v)}`);
+          out[k] = part.slice(eq + 1).trim();
         }
         return out;
       }
@@ -541,16 +541,19 @@ export function resolveConfig(input: ResolveInput): RunConfig {
     if (config.teacher.endsWith('.pth') && config.teacherArch === null) {
       throw new ConfigError(`teacher ${config.teacher} is a PyTorch checkpoint: pass --teacher-arch <architecture> (known: ${MODEL_NAMES.join(', ')})`);
     }
-    try {
-      getStrategyDefinition(config.strategy).create(config.strategyOptions);
-    } catch (error) {
-      throw new ConfigError(`${where('strategyOptions')}: ${(error as Error).message}`);
-    }
-    try {
-      getLossDefinition(config.loss ?? 'kd').create(config.lossOptions);
-    } catch (error) {
-      throw new ConfigError(`${where('lossOptions')}: ${(error as Error).message}`);
-    }
+    // the one option validator (checkOptions): values typed by the strategy's and the loss's specs;
+    // the error's owner is known by the call, so it names that key (flag, file key or preset)
+    const strategy = getStrategyDefinition(config.strategy);
+    const loss = getLossDefinition(config.loss ?? 'kd');
+    const checked = (key: 'strategyOptions' | 'lossOptions', check: () => void): void => {
+      try {
+        check();
+      } catch (error) {
+        throw new ConfigError(`${where(key)}: ${(error as Error).message}`);
+      }
+    };
+    checked('strategyOptions', () => strategy.create((config.strategyOptions = checkOptions(strategy.name, strategy.options, config.strategyOptions) as RunConfig['strategyOptions'])));
+    checked('lossOptions', () => loss.create((config.lossOptions = checkOptions(loss.name, loss.options, config.lossOptions, 'loss') as RunConfig['lossOptions'])));
   }
   return config;
 }

@@ -1,6 +1,6 @@
 import { Field, Schema } from 'apache-arrow';
 import { requireLogitsColumn, TEACHER_LOGITS, TEMPERATURE, STUDENT_TEMPERATURE, temperatureType } from '@atkd/columns';
-import { getStrategy, getStrategyDefinition, listStrategies, addTemperature } from '@atkd/temperature';
+import { OptionError, getStrategy, getStrategyDefinition, listStrategies, addTemperature } from '@atkd/temperature';
 import { formatFlags, intFlag, kebab, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { StageDefinition } from './stage.js';
 
@@ -61,9 +61,8 @@ export const temperatureStage: StageDefinition = {
     try {
       strategy = getStrategy(name, options);
     } catch (e) {
-      // name the flag: `strategy "static": option "temperature" ...` -> --temperature
-      const m = /option "([A-Za-z]+)"/.exec((e as Error).message);
-      throw new UsageError(`${context}: ${m ? `flag --${kebab(m[1])}: ` : ''}${(e as Error).message}`);
+      // name the flag of the option: `strategy "static": option "temperature" ...` -> --temperature
+      throw new UsageError(`${context}: ${e instanceof OptionError ? `flag --${kebab(e.option)}: ` : ''}${(e as Error).message}`);
     }
     return {
       operator: addTemperature(strategy, { classes, source }),
