@@ -13,6 +13,7 @@
  */
 import { Observable } from 'rxjs';
 import { CifarArrowFile } from './arrow-io.js';
+import { holdCounter, type Holdable } from './holds.js';
 import { augmentBatch } from './augment.js';
 import { strongAugmentBatch } from './strong-augment.js';
 import { epochPermutation } from './rng.js';
@@ -20,7 +21,7 @@ import { IMAGE_BYTES, type CifarMeta } from './schema.js';
 import type { Schema } from 'apache-arrow';
 
 /** One batch of rows, as typed-array columns. */
-export interface CifarBatch {
+export interface CifarBatch extends Holdable {
   /** 0-based epoch. */
   epoch: number;
   /** 0-based batch index within the epoch. */
@@ -49,7 +50,7 @@ export interface CifarBatch {
    * Keeps the batch in flight until the returned release function is called (idempotent). Call it while
    * the batch is being delivered (synchronously in `next` or an operator before the async step).
    */
-  hold(): () => void;
+  hold(): () => void; // the Holdable contract (holds.ts)
 }
 
 /** A batch read, as seen by {@link CifarBatchOptions.onBatchRead}. */
@@ -212,14 +213,11 @@ export function cifarBatches(file: string | CifarArrowFile, options: CifarBatchO
         // the strong view starts from the stored images, before the weak view's crop and flip
         const imagesStrong = strongView ? strongAugmentBatch(images, size, [seed, p.epoch, p.index]) : undefined;
         if (augment) augmentBatch(images, size, [seed, p.epoch, p.index], scratch);
-        let holds = 1; // the delivery hold, released when next() returns
-        const releaseOne = () => {
-          holds -= 1;
-          if (holds === 0) {
-            inFlight -= 1;
-            signal();
-          }
-        };
+        // the delivery hold (released when next() returns) and the consumer's holds
+        const holds = holdCounter(() => {
+          inFlight -= 1;
+          signal();
+        });
         const batch: CifarBatch = {
           epoch: p.epoch,
           index: p.index,
@@ -233,18 +231,9 @@ export function cifarBatches(file: string | CifarArrowFile, options: CifarBatchO
           rows: p.rows.slice(),
           meta: f.meta,
           schema: f.schema,
-          hold: () => {
-            if (holds === 0) return () => undefined; // already finished: nothing to hold
-            holds += 1;
-            let released = false;
-            return () => {
-              if (released) return;
-              released = true;
-              releaseOne();
-            };
-          },
+          hold: holds.hold,
         };
-        return { batch, releaseDelivery: releaseOne };
+        return { batch, releaseDelivery: holds.release };
       });
       pending.add(job);
       void job.finally(() => pending.delete(job)).catch(() => undefined);

@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
         const r = await importCifar100({
           from: flags.from,
           to: typeof flags.to === 'string' ? flags.to : undefined,
-          onProgress: (p) => bar.update(p.phase === 'check' ? p.bytes : p.totalBytes + p.bytes, 2 * p.totalBytes),
+          onProgress: (p) => bar.update(p.phase === 'check' ? p.bytes : p.totalBytes + p.bytes, { total: 2 * p.totalBytes }),
         });
         bar.finish();
         console.log(`wrote ${r.files.train} (${r.meta.train.source.records} rows) and ${r.files.test} (${r.meta.test.source.records} rows)`);

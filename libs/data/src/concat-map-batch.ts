@@ -1,9 +1,5 @@
 import { concatMap, defer, finalize, map, type ObservableInput, type OperatorFunction } from 'rxjs';
-
-/** Anything that can be held in flight (a {@link CifarBatch}). */
-export interface Holdable {
-  hold(): () => void;
-}
+import type { Holdable } from './holds.js';
 
 /**
  * `concatMap` for held values: takes a hold on each value the moment it arrives (so the source counts it

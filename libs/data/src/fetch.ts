@@ -198,7 +198,7 @@ async function fetchInto(dir: string, url: string, expected: string, options: Fe
     from: archive,
     to: dir,
     // both passes on one bar: check is the first half, write the second
-    onProgress: (p) => bar.update(p.phase === 'check' ? p.bytes : p.totalBytes + p.bytes, 2 * p.totalBytes),
+    onProgress: (p) => bar.update(p.phase === 'check' ? p.bytes : p.totalBytes + p.bytes, { total: 2 * p.totalBytes }),
   });
   bar.finish();
   if (!options.keepArchive) await rm(archive, { force: true });

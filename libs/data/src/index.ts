@@ -6,7 +6,8 @@ export { parseLabelNames, RecordParser, type RecordColumns } from './records.js'
 export { CifarArrowFile, columnsToRecordBatch, recordBatchToColumns, writeCifarArrow, type CifarColumns, type ReadEvent } from './arrow-io.js';
 export { importCifar100, type ImportOptions, type ImportProgress, type ImportResult } from './import.js';
 export { cifarBatches, epochLength, type BatchPosition, type CifarBatch, type CifarBatchOptions, type BatchReadEvent, type EpochLengthOptions } from './batches.js';
-export { concatMapBatch, type Holdable } from './concat-map-batch.js';
+export { concatMapBatch } from './concat-map-batch.js';
+export { holdCounter, type HoldCounter, type Holdable } from './holds.js';
 export { toRecordBatch } from './to-record-batch.js';
 export {
   toNormalizedNHWC,
@@ -25,7 +26,7 @@ export {
 export { augmentImage, augmentBatch, drawAugment, CROP_PADDING, type AugmentParams } from './augment.js';
 export { epochPermutation, mixSeed, mulberry32 } from './rng.js';
 export { fetchCifar100, CIFAR100_URL, CIFAR100_MD5, ARCHIVE_NAME, type FetchOptions, type FetchResult } from './fetch.js';
-export { ProgressBar, clock, formatProgress, type ProgressBarOptions } from './progress.js';
+export { ProgressBar, clock, formatProgress, type ProgressBarOptions, type ProgressLine, type ProgressUpdate } from './progress.js';
 export { makeSample, stratifiedRows, type SampleOptions } from './sample.js';
 export {
   affineNearest,

@@ -6,11 +6,7 @@
  * whatever the stages in between do (synchronous or asynchronous), and nothing buffers without bound.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-
-/** Something a source lets the consumer keep in flight (an `@atkd/data` CifarBatch). */
-export interface Holdable {
-  hold(): () => void;
-}
+import { holdCounter, type Holdable } from '@atkd/data';
 
 /** One queued item: its position (for checking that stages keep order) and its hold. */
 export interface HoldEntry {
@@ -69,27 +65,12 @@ export function releaseInOrder<T extends object>(queue: HoldQueue, stepOf: (valu
             subscriber.error(err);
             return;
           }
-          let holds = 1;
-          const releaseOne = () => {
-            holds -= 1;
-            if (holds === 0) entry.release();
-          };
-          const held = Object.assign(value, {
-            hold: () => {
-              if (holds === 0) return () => undefined;
-              holds += 1;
-              let released = false;
-              return () => {
-                if (released) return;
-                released = true;
-                releaseOne();
-              };
-            },
-          }) as Held<T>;
+          const holds = holdCounter(entry.release);
+          const held = Object.assign(value, { hold: holds.hold }) as Held<T>;
           try {
             subscriber.next(held);
           } finally {
-            releaseOne();
+            holds.release();
           }
         },
         error: (err: unknown) => subscriber.error(err),

@@ -5,7 +5,7 @@
  */
 export { STAGES, distill, type BatchStage, type DistillOptions, type DistillStep, type StageName } from './distill.js';
 export { skipWhenPresent } from './skip-when-present.js';
-export { HoldQueue, releaseInOrder, type Held, type HoldEntry, type Holdable } from './in-order-holds.js';
+export { HoldQueue, releaseInOrder, type Held, type HoldEntry } from './in-order-holds.js';
 export { workerScriptUrl, workerStage, type WorkerStageSpec } from './worker-stage.js';
 export { softTargetsStageFactory, temperatureStageFactory } from './factories.js';
 export { teacherStageFactory } from './teacher-factory.js';

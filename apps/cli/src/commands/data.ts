@@ -89,7 +89,7 @@ async function runSub(sub: string, args: ParsedArgs, io: CommandIO): Promise<num
       const r = await importCifar100({
         from: need(args, 'from', sub),
         to: stringFlag(args, 'to'),
-        onProgress: (p) => bar.update(p.phase === 'check' ? p.bytes : p.totalBytes + p.bytes, 2 * p.totalBytes),
+        onProgress: (p) => bar.update(p.phase === 'check' ? p.bytes : p.totalBytes + p.bytes, { total: 2 * p.totalBytes }),
       });
       bar.finish();
       print({ dir: r.dir, files: r.files, rows: { train: r.meta.train.source.records, test: r.meta.test.source.records } }, `wrote ${r.files.train} (${r.meta.train.source.records} rows) and ${r.files.test} (${r.meta.test.source.records} rows)`);

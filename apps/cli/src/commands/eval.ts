@@ -12,8 +12,7 @@ import { formatFlags, intFlag, parseArgs, renamed, stringFlag, UsageError, type 
 import type { Command } from '../command.js';
 import { openDataFile } from '../lib/batches.js';
 import { embeddedDefaults } from '../lib/defaults.js';
-import { StepProgress } from '../lib/progress.js';
-import { epochLength } from '@atkd/data';
+import { ProgressBar, epochLength } from '@atkd/data';
 import { findCheckpoint } from '@atkd/runner';
 import { engineLine } from '../lib/training.js';
 import { evaluateFile } from '@atkd/student';
@@ -84,9 +83,9 @@ export const evalCommand: Command = {
         const classes = modelClasses(model);
         if (classes !== 100) throw new Error(`atkd eval: ${spec} outputs ${classes} classes; CIFAR-100 data has 100`);
         const total = epochLength(file.numRows, { batchSize, ...(limit === null ? {} : { maxRows: limit }) });
-        const bar = new StepProgress('eval', total, { quiet, stream: io.stderr as NodeJS.WritableStream, unit: 'batches', rateUnit: 'img/s' });
+        const bar = new ProgressBar('eval', total, { quiet, stream: io.stderr as NodeJS.WritableStream, unit: 'batches', rateUnit: 'img/s' });
         const started = performance.now();
-        const r = await evaluateFile(model, file, { batchSize, ...(limit === null ? {} : { maxRows: limit }), onBatch: (d) => bar.update(d, Math.min(d * batchSize, limit ?? file.numRows)) });
+        const r = await evaluateFile(model, file, { batchSize, ...(limit === null ? {} : { maxRows: limit }), onBatch: (d) => bar.update(d, { work: Math.min(d * batchSize, limit ?? file.numRows) }) });
         bar.finish();
         if (r === null) throw new Error('atkd eval: interrupted');
         const seconds = (performance.now() - started) / 1000;

@@ -2,10 +2,10 @@ import { createReadStream, createWriteStream, existsSync, lstatSync, readlinkSyn
 import { dirname, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { runIpcFilter, type ByteSource } from '@atkd/columns';
+import { ProgressBar } from '@atkd/data';
 import { createAtomicWriteStream } from '@atkd/fs';
 import type { Writable } from 'node:stream';
 import { formatFlags, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
-import { StepProgress } from '../lib/progress.js';
 import type { Command, CommandIO } from '../command.js';
 import { getStage, stages, type StageDefinition } from '../stages/index.js';
 
@@ -26,11 +26,11 @@ function makeProgress(io: CommandIO, label: string, enabled: boolean, file?: { p
   const stream = io.stderr as Writable & { isTTY?: boolean };
   if (file !== undefined) {
     const kib = (n: number) => Math.ceil(n / 1024);
-    const bar = new StepProgress(label, kib(file.bytes), { stream, unit: 'KiB', rateUnit: 'rows/s' });
+    const bar = new ProgressBar(label, kib(file.bytes), { stream, unit: 'KiB', rateUnit: 'rows/s' });
     return {
-      onBatch: (s) => bar.update(Math.min(kib(file.stream.bytesRead), kib(file.bytes)), s.rows, `${s.batches} batches`),
+      onBatch: (s) => bar.update(Math.min(kib(file.stream.bytesRead), kib(file.bytes)), { work: s.rows, extra: `${s.batches} batches` }),
       finish: () => {
-        bar.update(kib(file.bytes), undefined);
+        bar.update(kib(file.bytes));
         bar.finish();
       },
     };

@@ -26,7 +26,7 @@ import {
 } from '@atkd/math';
 import { formatFlags, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
-import { StepProgress } from '../lib/progress.js';
+import { ProgressBar } from '@atkd/data';
 
 const A = CONVERGENCE_RADIUS;
 const SCALE = (1 + Math.sqrt(3)) / 2;
@@ -370,11 +370,11 @@ export const verifyCommand: Command = {
       selected = selected.filter(({ p }) => names.includes(p.name));
     }
     const json = args.flags.has('json');
-    const bar = new StepProgress('verify', selected.length, { quiet: json || args.flags.has('quiet'), stream: io.stderr as NodeJS.WritableStream, unit: 'properties', rateUnit: 'runs/s' });
+    const bar = new ProgressBar('verify', selected.length, { quiet: json || args.flags.has('quiet'), stream: io.stderr as NodeJS.WritableStream, unit: 'properties', rateUnit: 'runs/s' });
     const results: PropertyResult[] = [];
     for (const { p, i } of selected) {
       results.push(checkProperty(p, seed + i, runs));
-      bar.update(results.length, results.reduce((s, r) => s + r.runs, 0), p.name);
+      bar.update(results.length, { work: results.reduce((s, r) => s + r.runs, 0), extra: p.name });
       await new Promise<void>((r) => setImmediate(r));
     }
     bar.finish();

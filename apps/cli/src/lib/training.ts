@@ -13,12 +13,11 @@ import { findCheckpoint, runEpochs, type EpochRecord, type RunEvent } from '@atk
 import { modelClasses } from '@atkd/teacher';
 import { getStrategy } from '@atkd/temperature';
 import { getLoss } from '@atkd/student';
-import { normalizerFor } from '@atkd/data';
+import { ProgressBar, normalizerFor } from '@atkd/data';
 import { ConfigError, RESUMABLE_KEYS, type RunConfig } from './config.js';
 import { openDataFile } from './batches.js';
 import { connectNats, redactUrl, type NatsConnection } from './nats.js';
 import { runConsumerName, streamPlan, streamProvider } from './stream-source.js';
-import { StepProgress } from './progress.js';
 import { CONFIG_JSON, MetricsLog, RunDirError, SUMMARY_JSON } from './run-dir.js';
 import { readJson, removeStaleTemps, writeJsonAtomicSync } from '@atkd/fs';
 
@@ -75,8 +74,8 @@ export function checkResumeConfig(saved: RunConfig, wanted: RunConfig, changed: 
 
 /** The progress bars and log lines of a run, driven by the runner's events. */
 function progressView(config: RunConfig, runDir: string, metrics: MetricsLog, out: Output): { onEvent: (e: RunEvent) => void; finish: () => void } {
-  let bar: StepProgress | null = null;
-  let evalBar: StepProgress | null = null;
+  let bar: ProgressBar | null = null;
+  let evalBar: ProgressBar | null = null;
   const barOptions = { quiet: out.quiet, stream: out.stderr };
   return {
     onEvent: (e) => {
@@ -87,7 +86,7 @@ function progressView(config: RunConfig, runDir: string, metrics: MetricsLog, ou
           out.info(`resuming ${runDir} at epoch ${e.state.next.epoch + 1}, batch ${e.state.next.index} (step ${e.state.step})`);
           break;
         case 'eval-start':
-          evalBar = new StepProgress(e.of === 'teacher' ? 'teacher eval' : `epoch ${(e.epoch as number) + 1} eval`, e.total, { ...barOptions, unit: 'batches', rateUnit: 'batch/s' });
+          evalBar = new ProgressBar(e.of === 'teacher' ? 'teacher eval' : `epoch ${(e.epoch as number) + 1} eval`, e.total, { ...barOptions, unit: 'batches', rateUnit: 'batch/s' });
           break;
         case 'eval-batch':
           evalBar?.update(e.done);
@@ -97,13 +96,13 @@ function progressView(config: RunConfig, runDir: string, metrics: MetricsLog, ou
           evalBar = null;
           break;
         case 'train-start':
-          bar = new StepProgress('train', e.totalSteps, { ...barOptions, unit: 'steps', startAt: e.state.step, startWork: e.state.trainImages });
+          bar = new ProgressBar('train', e.totalSteps, { ...barOptions, unit: 'steps', startAt: e.state.step, startWork: e.state.trainImages });
           break;
         case 'step': {
           const rec = e.record;
           metrics.append(rec);
           const extra = `loss ${rec.loss.toFixed(3)}${rec.t_mean !== undefined ? `  T ${rec.t_mean.toFixed(2)}` : ''}`;
-          bar?.update(e.state.step, e.state.trainImages, extra, `epoch ${rec.epoch + 1}/${config.epochs}`);
+          bar?.update(e.state.step, { work: e.state.trainImages, extra, label: `epoch ${rec.epoch + 1}/${config.epochs}` });
           break;
         }
         case 'epoch': {
