@@ -38,8 +38,8 @@ describe('ProgressBar on a pipe', () => {
     bar.update(4e6, { total: 4e6 });
     bar.finish();
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^import \[#{12}\.{12}\]  50%  2\.0\/4\.0 MB  2\.0 MB\/s  ETA 0:01$/);
-    expect(lines[1]).toMatch(/^import \[#{24}\] 100%  4\.0\/4\.0 MB/);
+    expect(lines[0]).toBe(`import [${'#'.repeat(12)}${'.'.repeat(12)}]  50%  2.0/4.0 MB  2.0 MB/s  ETA 0:01`);
+    expect(lines[1].startsWith(`import [${'#'.repeat(24)}] 100%  4.0/4.0 MB`)).toBe(true);
   });
 
   it('a resumed run counts rate and ETA from where it started; quiet prints nothing', () => {
@@ -47,7 +47,7 @@ describe('ProgressBar on a pipe', () => {
     let t = 0;
     const bar = new ProgressBar('train', 100, { stream, unit: 'steps', startAt: 50, startWork: 6400, now: () => (t += 1000) });
     bar.update(60, { work: 6400 + 10 * 128 }); // 10 steps, 1,280 images in 1 s (the clock ticks once per call)
-    expect(lines[0]).toMatch(/60\/100 steps  1280\.0 img\/s  ETA 0:04$/);
+    expect(lines[0].endsWith('60/100 steps  1280.0 img/s  ETA 0:04')).toBe(true);
     const quiet = sink(false);
     const q = new ProgressBar('x', 10, { stream: quiet.stream, quiet: true, unit: 'steps' });
     q.update(10);
@@ -71,7 +71,8 @@ describe('ProgressBar on a terminal', () => {
     bar.finish();
     expect(raw.filter((s) => s.startsWith('\r') && s.endsWith('\x1b[K') && s.includes('/4')).map((s) => /(\d+)\/4/.exec(s)?.[1])).toEqual(['1', '4']);
     expect(raw).toContain('note\n');
-    expect(raw.at(-1)).toMatch(/^\reval \[#+\] 100%.*\x1b\[K\n$/);
+    expect(raw.at(-1)).toMatch(/^\reval \[#+\] 100%/);
+    expect(raw.at(-1)?.endsWith('\x1b[K\n')).toBe(true);
   });
 });
 
