@@ -46,7 +46,7 @@ export function readTemperatureMeta(schema: Schema): TemperatureMeta {
   }
   const learnable = md.get(META.temperatureLearnable);
   if (learnable !== undefined && learnable !== 'true') {
-    throw new Error(`schema metadata "${META.temperatureLearnable}" must be "true" when present, got ${JSON.stringify(learnable)}`);
+    throw new MetadataError('schema', META.temperatureLearnable, learnable, `must be "true" when present, got ${JSON.stringify(learnable)}`);
   }
   return { strategy: md.get(META.temperatureStrategy), standardize: std === 'true', eps, pending, options, learnable: learnable === 'true' };
 }

@@ -17,6 +17,7 @@ describe('MetadataError', () => {
     });
     throwsWith(() => readTemperatureMeta(withSchemaMetadata(b, { [META.zscoreEps]: '-1' }).schema), { key: META.zscoreEps, value: '-1' });
     throwsWith(() => readTemperatureMeta(withSchemaMetadata(b, { [META.temperaturePending]: 'teacher' }).schema), { key: META.temperaturePending });
+    throwsWith(() => readTemperatureMeta(withSchemaMetadata(b, { [META.temperatureLearnable]: 'yes' }).schema), { key: META.temperatureLearnable, value: 'yes' });
     throwsWith(() => readTemperatureMeta(withSchemaMetadata(b, { [META.temperatureOptions]: '{a' }).schema), { key: META.temperatureOptions, value: '{a', cause: expect.any(SyntaxError) });
   });
 
