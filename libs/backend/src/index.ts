@@ -1,7 +1,11 @@
 export { initBackend, wasmBinaryDir, BACKEND_CHOICES } from './init-backend.js';
 export { wasmThreadsFrom, wasmThreads, unrefWasmWorkers, MAX_WASM_THREADS } from './wasm-threads.js';
 export type { BackendChoice, BackendInfo, InitBackendOptions, SkippedBackend } from './init-backend.js';
-export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, activeWasmTrainingKernels, atkdWasmKernels } from './kernels/register.js';
-export { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './kernels/conv-grads.js';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, activeWasmTrainingKernels } from './kernels/register.js';
+export { atkdGradients, atkdWasmKernels } from './kernels/all-kernels.js';
+export { conv2DBackpropFilter } from './kernels/Conv2DBackpropFilter.js';
+export { conv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
+export { depthwiseBackpropFilter } from './kernels/DepthwiseConv2dNativeBackpropFilter.js';
+export { depthwiseBackpropInput } from './kernels/DepthwiseConv2dNativeBackpropInput.js';
 export { DataParallelTrainer, shardSizes } from './data-parallel.js';
 export type { DataParallelOptions, ModelBuilderRef, LossName } from './data-parallel.js';

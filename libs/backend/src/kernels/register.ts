@@ -1,12 +1,8 @@
-// Registration of atkd's wasm training kernels (reversible, so benchmarks can compare).
+// Registration of atkd's wasm training kernels (reversible, so benchmarks can compare): the kernels
+// and gradients of all-kernels.ts, one kernel a file.
 import { engine, getGradient, getKernel, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelBackend, KernelConfig } from '@tensorflow/tfjs-core';
-import { atkdConvGradKernels } from './conv-grads.js';
-import { atkdGradients } from './gradients.js';
-import { reductionKernels } from './reductions.js';
-
-/** Every kernel atkd registers on the wasm backend (missing gradients and faster replacements). */
-export const atkdWasmKernels: readonly KernelConfig[] = [...atkdConvGradKernels, ...reductionKernels()];
+import { atkdGradients, atkdWasmKernels } from './all-kernels.js';
 
 /** The wasm backend instance if it is already initialized (kernels registered later need setting up). */
 export function initializedWasm(): KernelBackend | undefined {

@@ -1,8 +1,8 @@
-// Cheaper gradient formulas for kernels whose TF.js gradients materialize broadcasts
-// (batch-norm's `tile`, mean's `ones * dy / n`). Same math, fewer full-size passes; backend-neutral.
+// The gradient of FusedBatchNorm without TF.js's tiles of r to the activation shape (~10 full passes):
+// same math, fewer passes; backend-neutral (registered for every backend).
 import * as tf from '@tensorflow/tfjs-core';
-import { backend_util, util } from '@tensorflow/tfjs-core';
-import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+import { FusedBatchNorm, backend_util } from '@tensorflow/tfjs-core';
+import type { FusedBatchNormAttrs, GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 
 /**
  * FusedBatchNorm: y = (x - mean) * r * scale + offset with r = rsqrt(variance + eps).
@@ -10,12 +10,12 @@ import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
  * dx = dy * r * scale, dmean = -r * scale * S, dvariance = -0.5 * r^3 * scale * C,
  * dscale = r * C, doffset = S. (TF.js tiles r to the full activation shape and makes ~10 passes.)
  */
-export const fusedBatchNormGrad: GradConfig = {
-  kernelName: 'FusedBatchNorm',
+export const fusedBatchNormGradConfig: GradConfig = {
+  kernelName: FusedBatchNorm,
   inputsToSave: ['x', 'mean', 'variance', 'scale'],
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
     const g = dy as Tensor;
-    const eps = attrs['varianceEpsilon'] as number;
+    const eps = (attrs as unknown as FusedBatchNormAttrs).varianceEpsilon;
     const [x, mean, variance, scale] = saved;
     const axes = backend_util.getReductionAxes(mean.shape, x.shape);
     const reduce = (t: Tensor): Tensor => (axes.length > 0 ? tf.reshape(tf.sum(t, axes), mean.shape) : t);
@@ -34,21 +34,3 @@ export const fusedBatchNormGrad: GradConfig = {
     };
   },
 };
-
-/** Mean: dx = (dy / n) broadcast to x's shape; scales the small tensor first (TF.js divides the full one). */
-export const meanGrad: GradConfig = {
-  kernelName: 'Mean',
-  inputsToSave: ['x'],
-  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
-    const [x] = saved;
-    const axes = util.parseAxisParam(attrs['axis'] as number | number[], x.shape);
-    const n = util.sizeFromShape(axes.map((a) => x.shape[a]));
-    const expanded = x.shape.slice();
-    for (const a of axes) expanded[a] = 1;
-    return {
-      x: () => tf.mul(tf.reshape(tf.div(dy as Tensor, tf.scalar(n)), expanded), tf.ones(x.shape, 'float32')),
-    };
-  },
-};
-
-export const atkdGradients: readonly GradConfig[] = [fusedBatchNormGrad, meanGrad];
