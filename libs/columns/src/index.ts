@@ -3,6 +3,7 @@
  * See README.md for the contract (column names, types, metadata) and the API.
  */
 export { BATCH_META, IMAGE, IMAGE_STRONG, LABEL, META, SOFT_TARGETS, STAGE_COLUMNS, STUDENT_LOGITS, STUDENT_TEMPERATURE, TEACHER_LOGITS, TEACHER_LOGITS_STRONG, TEMPERATURE, type StageColumn } from './names.js';
+export type { AddColumns, Batch } from './batch-type.js';
 export { ColumnError, IpcError, MetadataError } from './errors.js';
 export { checkClasses, describeType, isFixedSizeBinaryType, isFloat32Type, isLogitsType, isUintType, logitsType, temperatureType } from './types.js';
 export { hasColumn, requireField, requireFloat32Column, requireLogitsColumn } from './schema.js';

@@ -6,7 +6,7 @@
  * pipeline made (the student's optimizer state included, unless the caller passed its own trainer).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { IMAGE_STRONG, readPosition, withImageColumn, withPosition } from '@atkd/columns';
+import { IMAGE_STRONG, readPosition, withImageColumn, withPosition, type Batch, type StageColumn, type TEACHER_LOGITS, type TEMPERATURE } from '@atkd/columns';
 import { toRecordBatch, type CifarBatch } from '@atkd/data';
 import { addSoftTargets, type SoftTargetsStageOptions } from '@atkd/soft-targets';
 import { StudentTrainer, updateStudent, type StepMetrics, type StudentOptions } from '@atkd/student';
@@ -20,8 +20,15 @@ import { HoldQueue, releaseInOrder, type Held } from './in-order-holds.js';
 export const STAGES = ['teacher', 'temperature', 'soft-targets', 'student'] as const;
 export type StageName = (typeof STAGES)[number];
 
-/** A batch stage: record batches in, record batches out, one for one and in order. */
-export type BatchStage = OperatorFunction<RecordBatch, RecordBatch>;
+/**
+ * A batch stage: record batches in (carrying at least the stage columns `In`), record batches out
+ * (carrying `Out`), one for one and in order. The column sets are types only (`Batch` of
+ * `@atkd/columns`): `BatchStage` alone takes and gives any record batches.
+ */
+export type BatchStage<In extends StageColumn = never, Out extends StageColumn = never> = OperatorFunction<Batch<In>, Batch<Out>>;
+
+/** What {@link DistillOptions.wrap} takes and returns: a stage on record batches of any columns (a worker stage, an instrumented one). */
+export type AnyBatchStage = OperatorFunction<RecordBatch, RecordBatch>;
 
 export interface DistillOptions {
   /**
@@ -51,7 +58,7 @@ export interface DistillOptions {
    * Wraps a record-batch stage (run it in a worker, instrument it, delay it). The wrapped stage must
    * emit one batch per batch, in order. The student stage is not wrappable (it owns the tensors).
    */
-  wrap?: (name: Exclude<StageName, 'student'>, stage: BatchStage) => BatchStage;
+  wrap?: (name: Exclude<StageName, 'student'>, stage: AnyBatchStage) => AnyBatchStage;
 }
 
 /** One step of {@link distill}: the student's metrics plus pipeline-level figures. */
@@ -75,10 +82,12 @@ function isCifarBatch(v: unknown): v is CifarBatch {
  * works on it: then the source reads no further ahead than its `prefetch`.
  */
 export function distill(options: DistillOptions): Observable<Held<DistillStep>> {
-  const wrap = options.wrap ?? ((_name: string, stage: BatchStage) => stage);
-  const teacherStage: BatchStage =
+  const wrapAny = options.wrap ?? ((_name: string, stage: AnyBatchStage) => stage);
+  // a wrapped stage keeps its column types: the compiler sees the order of the stages below
+  const wrap = <In extends StageColumn, Out extends StageColumn>(name: Exclude<StageName, 'student'>, stage: BatchStage<In, Out>): BatchStage<In, Out> => wrapAny(name, stage);
+  const teacherStage: BatchStage<never, typeof TEACHER_LOGITS> =
     options.teacher === null
-      ? identity
+      ? (batches) => batches as Observable<Batch<typeof TEACHER_LOGITS>> // they carry teacher_logits already (the next stage checks)
       : (() => {
           const spec = 'predict' in options.teacher ? { model: options.teacher as tf.LayersModel } : options.teacher;
           const { model, ...teacherOptions } = spec;
@@ -100,7 +109,7 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
     const started = performance.now();
     let last = started;
 
-    const head = map((item: CifarBatch | RecordBatch): RecordBatch => {
+    const head = map((item: CifarBatch | RecordBatch): Batch => {
       // a record batch that carries its position (from a stream) keeps it
       const carried = isCifarBatch(item) ? {} : readPosition(item);
       const position = isCifarBatch(item) ? { epoch: item.epoch, step: item.step } : carried.epoch !== undefined && carried.step !== undefined ? { epoch: carried.epoch, step: carried.step } : { epoch: 0, step };
@@ -113,7 +122,7 @@ export function distill(options: DistillOptions): Observable<Held<DistillStep>> 
     });
 
     const studentStage = updateStudent(trainer ?? (options.student as tf.LayersModel), { ...options.studentOptions, strategy });
-    const soft = options.softTargets === false ? identity : wrap('soft-targets', addSoftTargets(options.softTargets ?? {}));
+    const soft: BatchStage<typeof TEACHER_LOGITS | typeof TEMPERATURE, typeof TEACHER_LOGITS | typeof TEMPERATURE> = options.softTargets === false ? identity : wrap('soft-targets', addSoftTargets(options.softTargets ?? {}));
 
     return (options.source as Observable<CifarBatch | RecordBatch>).pipe(
       head,

@@ -11,9 +11,11 @@ import {
   withLogitsColumn,
   withSchemaMetadata,
   ColumnError,
+  type AddColumns,
+  type Batch,
+  type StageColumn,
 } from '@atkd/columns';
-import type { RecordBatch } from 'apache-arrow';
-import { map, type OperatorFunction } from 'rxjs';
+import { map, type Observable } from 'rxjs';
 import { computeSoftTargets } from './soft-targets.js';
 
 /** Options of the soft-targets stage. */
@@ -37,7 +39,7 @@ export interface SoftTargetsStageOptions {
  * `soft_targets.max_abs_scaled`, `soft_targets.pending` (computed at a provisional temperature that
  * the student stage finishes). Every other column passes through.
  */
-export function withSoftTargets(batch: RecordBatch, options: SoftTargetsStageOptions = {}): RecordBatch {
+export function withSoftTargets<C extends StageColumn = never>(batch: Batch<C | typeof TEACHER_LOGITS | typeof TEMPERATURE>, options: SoftTargetsStageOptions = {}): Batch<C | typeof TEACHER_LOGITS | typeof TEMPERATURE | typeof SOFT_TARGETS> {
   const { values: logits, classes } = readLogits(batch, TEACHER_LOGITS, options.classes, options.source);
   checkFiniteColumn(TEACHER_LOGITS, logits, classes, options.source);
   const temps = readFloat32(batch, TEMPERATURE, options.source);
@@ -72,7 +74,7 @@ export function withSoftTargets(batch: RecordBatch, options: SoftTargetsStageOpt
  * The soft-targets stage as an RxJS operator: `addSoftTargets({ order })` adds the `soft_targets` column
  * to every batch (see {@link withSoftTargets}); exact softmax unless `order` asks for Taylor.
  */
-export function addSoftTargets(options: SoftTargetsStageOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
+export function addSoftTargets(options: SoftTargetsStageOptions = {}): AddColumns<typeof TEACHER_LOGITS | typeof TEMPERATURE, typeof SOFT_TARGETS> {
   if (options.order !== undefined) computeSoftTargets(new Float32Array(2), 2, [1], { order: options.order }); // validate the order now
-  return map((batch: RecordBatch) => withSoftTargets(batch, options));
+  return <C extends StageColumn = never>(source: Observable<Batch<C | typeof TEACHER_LOGITS | typeof TEMPERATURE>>) => source.pipe(map((batch) => withSoftTargets<C>(batch, options)));
 }

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { RecordBatch } from 'apache-arrow';
+import type { Batch, TEACHER_LOGITS, TEMPERATURE } from '@atkd/columns';
 import { defer, finalize, map, type OperatorFunction } from 'rxjs';
 import { StudentTrainer, type StepMetrics, type StudentOptions } from './trainer.js';
 
@@ -12,7 +12,7 @@ import { StudentTrainer, type StepMetrics, type StudentOptions } from './trainer
  * Steps run synchronously inside `next`, so the upstream source sees each batch finished when its
  * `next` returns (backpressure), and no tensor outlives a step.
  */
-export function updateStudent(student: tf.LayersModel | StudentTrainer, options: StudentOptions = {}): OperatorFunction<RecordBatch, StepMetrics> {
+export function updateStudent(student: tf.LayersModel | StudentTrainer, options: StudentOptions = {}): OperatorFunction<Batch<typeof TEACHER_LOGITS | typeof TEMPERATURE>, StepMetrics> {
   return (source) =>
     defer(() => {
       const owned = student instanceof StudentTrainer ? undefined : new StudentTrainer(student, options);

@@ -4,9 +4,8 @@
  * `teacher_logits` column (FixedSizeList<Float32>[classes]). No tensor outlives a call.
  */
 import * as tf from '@tensorflow/tfjs';
-import { IMAGE_STRONG, TEACHER_LOGITS, TEACHER_LOGITS_STRONG, hasColumn, readImages, withLogitsColumn } from '@atkd/columns';
+import { IMAGE_STRONG, TEACHER_LOGITS, TEACHER_LOGITS_STRONG, hasColumn, readImages, withLogitsColumn, type Batch, type StageColumn } from '@atkd/columns';
 import { IMAGE_BYTES, IMAGE_SIZE, CHANNELS, toNormalizedNHWC } from '@atkd/data';
-import type { RecordBatch } from 'apache-arrow';
 
 export interface TeacherOptions {
   /**
@@ -78,7 +77,7 @@ export const imageBytes = readImages;
  * through); when the batch has MLKD's strong view (`image_strong`), also the teacher's logits on it as
  * `teacher_logits_strong`.
  */
-export function withTeacherLogits(model: tf.LayersModel, batch: RecordBatch, options: TeacherOptions = {}): RecordBatch {
+export function withTeacherLogits<C extends StageColumn = never>(model: tf.LayersModel, batch: Batch<C>, options: TeacherOptions = {}): Batch<C | typeof TEACHER_LOGITS> {
   const classes = modelClasses(model);
   const logits = predictLogits(model, imageBytes(batch, options.source), options);
   let out = withLogitsColumn(batch, TEACHER_LOGITS, logits, classes);

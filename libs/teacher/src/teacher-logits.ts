@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { ColumnError, IMAGE_STRONG, TEACHER_LOGITS, hasColumn, isUintType, withLogitsColumn } from '@atkd/columns';
+import { ColumnError, IMAGE_STRONG, TEACHER_LOGITS, hasColumn, isUintType, withLogitsColumn, type AddColumns, type Batch, type StageColumn } from '@atkd/columns';
 import type { RecordBatch } from 'apache-arrow';
-import { defer, map, type OperatorFunction } from 'rxjs';
+import { defer, map, type Observable } from 'rxjs';
 import type { LogitsCache } from './cache.js';
 import { withTeacherLogits, type TeacherOptions } from './logits.js';
 
@@ -28,10 +28,10 @@ function indexColumn(batch: RecordBatch, source?: string): Uint32Array {
  * batch, so an upstream backpressured source sees the batch finished when `next` returns.
  * `model` may be null only with a cache.
  */
-export function addTeacherLogits(model: tf.LayersModel | null, options: TeacherLogitsOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
+export function addTeacherLogits(model: tf.LayersModel | null, options: TeacherLogitsOptions = {}): AddColumns<never, typeof TEACHER_LOGITS> {
   const { cache } = options;
   if (model === null && cache === undefined) throw new Error('teacherLogits: give a teacher model, a logits cache, or both');
-  return (source) =>
+  return <C extends StageColumn = never>(source: Observable<Batch<C>>) =>
     defer(() => {
       if (cache !== undefined && model !== null) cache.verify({ model });
       let checkedData = false;

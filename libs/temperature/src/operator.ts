@@ -12,9 +12,12 @@ import {
   withBatchMetrics,
   withFloat32Column,
   withSchemaMetadata,
+  type AddColumns,
+  type Batch,
+  type StageColumn,
 } from '@atkd/columns';
 import type { RecordBatch } from 'apache-arrow';
-import { map, type OperatorFunction } from 'rxjs';
+import { map, type Observable } from 'rxjs';
 import type { TemperatureContext, TemperatureStrategy } from './strategy.js';
 
 /** Options of {@link addTemperature} / {@link withTemperature}. */
@@ -48,7 +51,7 @@ function batchContext(batch: RecordBatch): TemperatureContext | undefined {
  * (`atkd.temperature.*`, incl. `standardize` and `pending = "student"` when provisional) and batch
  * metrics `temperature.min|mean|max` (and `temperature.pending`). Every other column passes through.
  */
-export function withTemperature(batch: RecordBatch, strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): RecordBatch {
+export function withTemperature<C extends StageColumn = never>(batch: Batch<C | typeof TEACHER_LOGITS>, strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): Batch<C | typeof TEACHER_LOGITS | typeof TEMPERATURE> {
   const { values: teacher, classes } = readLogits(batch, TEACHER_LOGITS, options.classes, options.source);
   checkFiniteColumn(TEACHER_LOGITS, teacher, classes, options.source);
   let student: Float32Array | undefined;
@@ -87,6 +90,6 @@ export function withTemperature(batch: RecordBatch, strategy: TemperatureStrateg
  * to every record batch, one batch out per batch in, synchronously. The strategy instance is shared
  * by every batch (a learnable strategy's current value is used for each).
  */
-export function addTemperature(strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): OperatorFunction<RecordBatch, RecordBatch> {
-  return map((batch: RecordBatch) => withTemperature(batch, strategy, options));
+export function addTemperature(strategy: TemperatureStrategy, options: TemperatureStageOptions = {}): AddColumns<typeof TEACHER_LOGITS, typeof TEMPERATURE> {
+  return <C extends StageColumn = never>(source: Observable<Batch<C | typeof TEACHER_LOGITS>>) => source.pipe(map((batch) => withTemperature<C>(batch, strategy, options)));
 }
