@@ -226,6 +226,19 @@ describe.skipIf(SKIP !== null)('torch kernels match cpu', () => {
     });
   });
 
+  it('BatchMatMul of rank-2 operands (oneDNN path), with transposes, up to a dense layer of MobileNetV2', () => {
+    const arb = fc.record({ m: fc.integer({ min: 1, max: 70 }), k: fc.integer({ min: 1, max: 70 }), n: fc.integer({ min: 1, max: 70 }),
+      ta: fc.boolean(), tb: fc.boolean(), seed: seedArb });
+    prop(arb, ({ m, k, n, ta, tb, seed }) => {
+      compareKernel('BatchMatMul', () => ({ a: tensor(ta ? [k, m] : [m, k], seed), b: tensor(tb ? [n, k] : [k, n], seed + 1) }),
+        { transposeA: ta, transposeB: tb });
+    });
+    for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+      compareKernel('BatchMatMul', () => ({ a: tensor(ta ? [1280, 64] : [64, 1280], 3), b: tensor(tb ? [100, 1280] : [1280, 100], 4) }),
+        { transposeA: ta, transposeB: tb });
+    }
+  });
+
   it('FusedBatchNorm (per-channel statistics, with and without offset/scale)', () => {
     prop(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.boolean(), seedArb),
       ([n, hw, c, affine, seed]) => {
