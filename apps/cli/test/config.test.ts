@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, METHOD_PRESETS, resolveConfig } from '../src/lib/config.js';
+import { ConfigError, presets, resolveConfig } from '../src/lib/config.js';
 import { defaultRunDir } from '../src/commands/run.js';
 
 const work = mkdtempSync(join(tmpdir(), 'atkd-config-'));
@@ -30,7 +30,7 @@ describe('config', () => {
       kd: 'static', ls: 'logit-standardization', ctkd: 'ctkd', dtkd: 'dtkd', atkd: 'adaptive', 'atkd-paired': 'adaptive-paired', 'atkd-teacher': 'adaptive-teacher',
       'ctkd-ls': 'ctkd', dkd: 'static', 'dkd-ls': 'logit-standardization', 'dkd-atkd': 'adaptive', mlkd: 'static', 'mlkd-ls': 'logit-standardization', 'mlkd-atkd': 'adaptive',
     };
-    expect(Object.keys(METHOD_PRESETS).sort()).toEqual(Object.keys(want).sort());
+    expect(Object.keys(presets().methods).sort()).toEqual(Object.keys(want).sort());
     for (const [m, s] of Object.entries(want)) expect(resolveConfig({ command: 'distill', flags: { method: m }, defaults }).strategy).toBe(s);
     expect(resolveConfig({ command: 'distill', flags: { presets: 'kd' }, defaults })).toMatchObject({ strategy: 'static', strategyOptions: { temperature: 4 }, gamma: 0.1, beta: 0.9, loss: 'kd' });
   });

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatFlags, parseArgs, renamed, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import type { Command, CommandIO } from '../command.js';
-import { ConfigError, METHOD_PRESETS, SCHEDULE_PRESETS, configFlags, flagValues, readConfigFile, resolveConfig, type RunConfig } from '../lib/config.js';
+import { ConfigError, configFlags, presets, flagValues, readConfigFile, resolveConfig, type RunConfig } from '../lib/config.js';
 import { embeddedDefaults, selfCommand } from '../lib/defaults.js';
 import { writePlots } from '../lib/plots.js';
 import { readMetrics, METRICS_JSONL } from '../lib/run-dir.js';
@@ -74,14 +74,14 @@ function help(command: 'distill' | 'train'): string {
           `Defaults: teacher ${d.teacher} (${d.teacherArch}), student resnet8, the embedded sample, method atkd, preset quick.`,
           '',
           'Method presets:',
-          ...Object.entries(METHOD_PRESETS).map(([k, v]) => `  ${k.padEnd(12)} ${v.description}`),
+          ...Object.entries(presets().methods).map(([k, v]) => `  ${k.padEnd(12)} ${v.description}`),
         ]
       : ['Usage: atkd train [--config FILE] [--preset NAMES] [flags]', '', 'Trains a model with cross-entropy only (teachers, no-KD baselines); same run directory as distill.'];
   return [
     ...intro,
     '',
     'Schedule presets:',
-    ...Object.entries(SCHEDULE_PRESETS).map(([k, v]) => `  ${k.padEnd(12)} ${v.description}`),
+    ...Object.entries(presets().schedules).map(([k, v]) => `  ${k.padEnd(12)} ${v.description}`),
     '',
     'Config keys (file: camelCase keys; flags: --kebab-case):',
     formatFlags(configFlags(command)),

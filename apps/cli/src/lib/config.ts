@@ -1,7 +1,7 @@
 /**
  * The run configuration of `atkd distill` and `atkd train`: defaults, method presets (`kd`, `ls`,
- * `ctkd`, `dtkd`, `atkd`, `atkd-paired`), schedule presets (`quick`, `paper`), a JSON or YAML config
- * file, and command-line flags that override it. Every value is checked; errors name the key (file)
+ * `atkd`, `dkd`, ...) and schedule presets (`quick`, `paper`) read from apps/cli/presets/*.yaml
+ * (./presets.ts), a JSON or YAML config file, and command-line flags that override it. Every value is checked; errors name the key (file)
  * or the flag and give the allowed range.
  *
  * Layering, lowest first: defaults < schedule preset < method preset < config file < flags.
@@ -15,6 +15,7 @@ import { getLossDefinition, lossNames } from '@atkd/student';
 import { INPUT_NORMALIZATION_NAMES } from '@atkd/data';
 import { BACKEND_CHOICES, MAX_WASM_THREADS } from '@atkd/backend';
 import { kebab, type FlagSpec, type ParsedArgs } from '../args.js';
+import { PRESETS_DIR, loadPresets, type Presets } from './presets.js';
 
 /** A configuration problem: bad key, bad value, unknown name. The message names the key or flag. */
 export class ConfigError extends Error {
@@ -87,108 +88,21 @@ export interface RunConfig {
   source: string | null;
 }
 
-/** The method presets of `distill`. */
-export const METHOD_PRESETS: Readonly<Record<string, { description: string; values: Partial<RunConfig> }>> = {
-  kd: {
-    description: 'Hinton KD: static T = 4 on raw logits, CE 0.1 + KD 0.9 (mdistiller KD weights)',
-    values: { strategy: 'static', strategyOptions: { temperature: 4 }, gamma: 0.1, beta: 0.9 },
-  },
-  ls: {
-    description: 'logit standardization (Sun et al. 2024): z-scored logits, base T = 2, CE 0.1 + KD 9',
-    values: { strategy: 'logit-standardization', strategyOptions: { temperature: 2 }, gamma: 0.1, beta: 9 },
-  },
-  ctkd: {
-    description: 'CTKD (Li et al. 2023): learnable global T with gradient reversal and curriculum, CE 0.1 + KD 0.9',
-    values: { strategy: 'ctkd', strategyOptions: {}, gamma: 0.1, beta: 0.9 },
-  },
-  dtkd: {
-    description: 'DTKD (Wei & Bai 2024): sample-wise teacher/student T from their max logits, tau = 4, CE 0.1 + KD 0.9',
-    values: { strategy: 'dtkd', strategyOptions: { temperature: 4 }, gamma: 0.1, beta: 0.9 },
-  },
-  atkd: {
-    description: "adaptive temperature (Matsuyama et al. 2025) as in the authors' code: paired max-logit T over teacher and student z-scores, gamma 0.1, beta 9",
-    values: { strategy: 'adaptive', strategyOptions: {}, loss: 'kd', lossOptions: {}, gamma: 0.1, beta: 9 },
-  },
-  'atkd-paired': {
-    description: 'a synonym of atkd (paired max-logit T), gamma 0.1, beta 9',
-    values: { strategy: 'adaptive-paired', strategyOptions: {}, loss: 'kd', lossOptions: {}, gamma: 0.1, beta: 9 },
-  },
-  'atkd-teacher': {
-    description: "adaptive temperature of the paper's abstract: teacher-only max-logit T on z-scored logits, gamma 0.1, beta 9",
-    values: { strategy: 'adaptive-teacher', strategyOptions: {}, loss: 'kd', lossOptions: {}, gamma: 0.1, beta: 9 },
-  },
-  'ctkd-ls': {
-    description: 'CTKD with logit standardization (the authors\' CTKD + --logit_stand; Sun et al. 2024 "CTKD+Ours"): learnable T on z-scored logits, CE 0.1 + KD 9',
-    values: { strategy: 'ctkd', strategyOptions: { standardize: true, kdWeight: 9 }, loss: 'kd', lossOptions: {}, gamma: 0.1, beta: 9 },
-  },
-  dkd: {
-    description: 'DKD (Zhao et al. 2022; mdistiller CFG.DKD): static T 4 on raw logits, alpha 1, beta 8 (per teacher/student pair as mdistiller\'s configs), warm-up 20 epochs, CE 1 + KD 1',
-    values: { strategy: 'static', strategyOptions: { temperature: 4 }, loss: 'dkd', lossOptions: { alpha: 1, beta: 8, warmup: 20 }, gamma: 1, beta: 1 },
-  },
-  'dkd-ls': {
-    description: 'DKD with logit standardization (Sun et al. 2024: --logit-stand --base-temp 2 --kd-weight 9): z-scored logits, T 2, alpha 1, beta 8 (per pair), warm-up 20, CE 1 + KD 9',
-    values: { strategy: 'logit-standardization', strategyOptions: { temperature: 2 }, loss: 'dkd', lossOptions: { alpha: 1, beta: 8, warmup: 20 }, gamma: 1, beta: 9 },
-  },
-  'dkd-atkd': {
-    description: "DKD with the adaptive temperature (the authors' --distill dkd --logit_stand --mlogit_temp): paired max-logit T, alpha 1, beta 8 (per pair), warm-up 20, CE 1 + KD 9",
-    values: { strategy: 'adaptive', strategyOptions: {}, loss: 'dkd', lossOptions: { alpha: 1, beta: 8, warmup: 20 }, gamma: 1, beta: 9 },
-  },
-  mlkd: {
-    description: 'MLKD (Jin et al. 2023): weak + strong (RandAugment(2, 10) + Cutout) views, instance/batch/class levels over T 4, 3, 5, 2, 6 on raw logits, CE (both views) 1 + KD 1',
-    values: { strategy: 'static', strategyOptions: { temperature: 4 }, loss: 'mlkd', lossOptions: {}, gamma: 1, beta: 1 },
-  },
-  'mlkd-ls': {
-    description: 'MLKD with logit standardization (Sun et al. 2024: --logit-stand --base-temp 2 --kd-weight 9): z-scored logits, base T 2, CE 0.1 + KD 9',
-    values: { strategy: 'logit-standardization', strategyOptions: { temperature: 2 }, loss: 'mlkd', lossOptions: {}, gamma: 0.1, beta: 9 },
-  },
-  'mlkd-atkd': {
-    description: "MLKD with the adaptive temperature (the authors' --distill mlkd --logit_stand --mlogit_temp): the paired max-logit T replaces T 4, CE 0.1 + KD 9",
-    values: { strategy: 'adaptive', strategyOptions: {}, loss: 'mlkd', lossOptions: {}, gamma: 0.1, beta: 9 },
-  },
-};
+/** Reads and checks the preset files of `dir` like a config file (errors: ConfigError naming the file, the preset and the key). */
+export function readPresets(dir = PRESETS_DIR): Presets {
+  return loadPresets((values, where) => parseLayer('distill', values, where, true), (message) => new ConfigError(message), dir);
+}
 
-/**
- * mdistiller's DKD beta per teacher/student pair (`configs/cifar100/dkd/*.yaml`; 8 for every other pair,
- * `CFG.DKD.BETA`), keyed `teacher/student` by zoo name. Applied by the DKD method presets when the
- * teacher's architecture is known (`teacherArch`) and the user did not set `lossOptions.beta`.
- */
-export const DKD_BETA_BY_PAIR: Readonly<Record<string, number>> = Object.freeze({
-  'resnet56/resnet20': 2,
-  'resnet110/resnet32': 2,
-  'vgg13/vgg8': 6,
-  'vgg13/MobileNetV2': 6,
-  'wrn_40_2/wrn_16_2': 6,
-  'wrn_40_2/wrn_40_1': 6,
-});
+let loaded: Presets | null = null;
 
-/** Students the authors train with lr 0.01 instead of 0.05. */
-export const LOW_LR_STUDENTS: readonly string[] = ['MobileNetV2', 'ShuffleV1', 'ShuffleV2'];
-
-/** The schedule presets: a function of the student (the paper's lr depends on it). */
-export const SCHEDULE_PRESETS: Readonly<Record<string, { description: string; values: (student: string) => Partial<RunConfig> }>> = {
-  quick: {
-    description: 'the main job, a few minutes on 2 cores with the embedded sample: 15 epochs, batch 64, lr 0.05 (0.01 for MobileNetV2/ShuffleNets) x0.1 at epoch 10, momentum 0.9, wd 5e-4, crop+flip',
-    values: (student) => ({ epochs: 15, batchSize: 64, lr: LOW_LR_STUDENTS.includes(student) ? 0.01 : 0.05, momentum: 0.9, weightDecay: 5e-4, milestones: [10], lrDecay: 0.1, augment: true }),
-  },
-  paper: {
-    description: "the authors' CIFAR-100 schedule: 240 epochs, batch 64, SGD lr 0.05 (0.01 for MobileNetV2/ShuffleNets), momentum 0.9, wd 5e-4, x0.1 at epochs 150/180/210, gamma 0.1, beta 9, crop+flip",
-    values: (student) => ({
-      epochs: 240,
-      batchSize: 64,
-      lr: LOW_LR_STUDENTS.includes(student) ? 0.01 : 0.05,
-      momentum: 0.9,
-      weightDecay: 5e-4,
-      milestones: [150, 180, 210],
-      lrDecay: 0.1,
-      gamma: 0.1,
-      beta: 9,
-      augment: true,
-    }),
-  },
-};
+/** The method and schedule presets (apps/cli/presets/*.yaml), read on first use. */
+export function presets(): Presets {
+  loaded ??= readPresets();
+  return loaded;
+}
 
 export function presetNames(): string[] {
-  return [...Object.keys(METHOD_PRESETS), ...Object.keys(SCHEDULE_PRESETS)];
+  return [...Object.keys(presets().methods), ...Object.keys(presets().schedules)];
 }
 
 type Kind = 'int' | 'number' | 'bool' | 'string' | 'model' | 'strategy' | 'loss' | 'normalization' | 'method' | 'ints' | 'presets' | 'options' | 'backend';
@@ -212,8 +126,22 @@ const BOTH = ['distill', 'train'] as const;
 const DISTILL = ['distill'] as const;
 
 export const KEYS: Readonly<Record<string, KeySpec>> = {
-  presets: { kind: 'presets', commands: BOTH, description: `presets, comma-separated: a schedule (quick, paper) and/or a method (${Object.keys(METHOD_PRESETS).join(', ')})`, placeholder: 'NAMES' },
-  method: { kind: 'method', commands: DISTILL, description: `method preset: ${Object.keys(METHOD_PRESETS).join(', ')}`, placeholder: 'NAME' },
+  presets: {
+    kind: 'presets',
+    commands: BOTH,
+    get description() {
+      return `presets, comma-separated: a schedule (${Object.keys(presets().schedules).join(', ')}) and/or a method (${Object.keys(presets().methods).join(', ')})`;
+    },
+    placeholder: 'NAMES',
+  },
+  method: {
+    kind: 'method',
+    commands: DISTILL,
+    get description() {
+      return `method preset: ${Object.keys(presets().methods).join(', ')}`;
+    },
+    placeholder: 'NAME',
+  },
   teacher: { kind: 'string', commands: DISTILL, description: 'teacher: .pth checkpoint or TF.js model directory', placeholder: 'PATH' },
   teacherArch: { kind: 'model', commands: DISTILL, description: 'zoo architecture of a .pth teacher', placeholder: 'NAME' },
   student: { kind: 'model', commands: BOTH, description: 'zoo architecture of the student (train: of the model)', placeholder: 'NAME' },
@@ -350,8 +278,8 @@ function parseValue(key: string, raw: unknown, where: string, strict = false): u
       }
       return raw;
     case 'method':
-      if (typeof raw !== 'string' || !(raw in METHOD_PRESETS)) {
-        throw new ConfigError(`${where}: unknown method ${JSON.stringify(raw)} (known: ${Object.keys(METHOD_PRESETS).join(', ')})`);
+      if (typeof raw !== 'string' || !(raw in presets().methods)) {
+        throw new ConfigError(`${where}: unknown method ${JSON.stringify(raw)} (known: ${Object.keys(presets().methods).join(', ')})`);
       }
       return raw;
     case 'presets': {
@@ -455,19 +383,20 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   const flagLayer = parseLayer(command, input.flags ?? {}, (k) => `flag --${flagOf(k)}`);
   const user: Partial<RunConfig> = { ...fileLayer, ...flagLayer };
 
-  const presets = user.presets ?? [];
-  const schedule = presets.filter((p) => p in SCHEDULE_PRESETS);
+  const { methods: METHODS, schedules: SCHEDULES } = presets();
+  const chosen = user.presets ?? [];
+  const schedule = chosen.filter((p) => p in SCHEDULES);
   if (schedule.length === 0) schedule.push('quick');
   let method: string | null = null;
   if (command === 'distill') {
-    const methods = presets.filter((p) => p in METHOD_PRESETS);
+    const methods = chosen.filter((p) => p in METHODS);
     if (methods.length > 1 && user.method === undefined) throw new ConfigError(`presets ${methods.join(' and ')} are both method presets; pick one`);
     if (methods.length > 0 && user.method !== undefined && methods.some((m) => m !== user.method)) {
       throw new ConfigError(`preset ${methods.join(',')} and method ${user.method} both choose the method; give one (--preset ${user.method} or --method ${user.method})`);
     }
     method = user.method ?? methods[0] ?? 'atkd';
-  } else if (presets.some((p) => p in METHOD_PRESETS)) {
-    throw new ConfigError(`\`atkd train\` trains without a teacher; method presets (${Object.keys(METHOD_PRESETS).join(', ')}) apply to \`atkd distill\``);
+  } else if (chosen.some((p) => p in METHODS)) {
+    throw new ConfigError(`\`atkd train\` trains without a teacher; method presets (${Object.keys(METHODS).join(', ')}) apply to \`atkd distill\``);
   }
   const student = user.student ?? 'resnet8';
 
@@ -506,26 +435,25 @@ export function resolveConfig(input: ResolveInput): RunConfig {
   };
   let config: RunConfig = { ...base };
   for (const s of schedule) {
-    const values = SCHEDULE_PRESETS[s].values(student);
+    const values = { ...SCHEDULES[s].values, ...SCHEDULES[s].byStudent[student] };
     if (command === 'train') {
       delete values.gamma;
       delete values.beta;
     }
     config = { ...config, ...values };
   }
-  if (method !== null) config = { ...config, ...METHOD_PRESETS[method].values };
+  const methodPreset = method !== null ? METHODS[method] : null;
+  if (methodPreset !== null) config = { ...config, ...methodPreset.values };
   const { presets: _ignored, ...userValues } = user;
   config = { ...config, ...userValues, presets: [...schedule, ...(method !== null ? [method] : [])], method };
   // the default teacher's architecture only goes with the default teacher
   if (user.teacher !== undefined && user.teacher !== input.defaults.teacher && user.teacherArch === undefined) config.teacherArch = null;
   if (user.strategy !== undefined && user.strategyOptions === undefined && user.strategy !== config.strategy) config.strategyOptions = {};
   if (user.strategy !== undefined) config.strategy = user.strategy;
-  if (user.loss !== undefined && user.lossOptions === undefined && user.loss !== ((method !== null ? METHOD_PRESETS[method].values.loss : undefined) ?? 'kd')) config.lossOptions = {};
-  // mdistiller's per-pair DKD beta, unless the user set it
-  if (config.loss === 'dkd' && method !== null && METHOD_PRESETS[method].values.loss === 'dkd' && user.lossOptions?.beta === undefined) {
-    const pair = DKD_BETA_BY_PAIR[`${config.teacherArch ?? ''}/${config.student}`];
-    if (pair !== undefined) config.lossOptions = { ...config.lossOptions, beta: pair };
-  }
+  if (user.loss !== undefined && user.lossOptions === undefined && user.loss !== (methodPreset?.values.loss ?? 'kd')) config.lossOptions = {};
+  // a method preset's loss options per teacher/student pair (mdistiller's DKD beta), for the options the user left out
+  const pair = methodPreset !== null && config.loss === methodPreset.values.loss ? methodPreset.lossOptionsByPair[`${config.teacherArch ?? ''}/${config.student}`] : undefined;
+  for (const [k, v] of Object.entries(pair ?? {})) if (user.lossOptions?.[k] === undefined) config.lossOptions = { ...config.lossOptions, [k]: v };
 
   // Cross-key checks.
   const where = (key: string): string => (key in flagLayer ? `flag --${flagOf(key)}` : key in fileLayer ? `key "${key}" in ${input.file}` : `${key} (from preset ${config.presets.join(',')})`);
