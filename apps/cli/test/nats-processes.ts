@@ -21,8 +21,8 @@ export function killSpawned(): void {
 }
 
 /** A long-running `atkd ...` process; `ready` resolves when stderr matches `when`. */
-export function spawnAtkd(args: string[], when = /ready:/): AtkdProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnAtkd(args: string[], when = /ready:/, env: Record<string, string> = {}): AtkdProcess {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   spawned.push(child);
   let err = '';
   let out = '';
