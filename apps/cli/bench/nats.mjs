@@ -56,8 +56,10 @@ const info = await initBackend({ log: false });
 const model = await loadAnyModel(TEACHER, { arch: 'resnet20', classes: 100 });
 const op = addTeacherLogits(model);
 const sample = splitFile(sampleDataDir(), 'train');
-const batches = await lastValueFrom(cifarBatches(sample, { batchSize: B, epochs: 1, maxBatchesPerEpoch: N }).pipe(map((b) => toRecordBatch(b)), toArray()));
-if (batches.length < N) throw new Error(`--batches ${N}: the embedded sample has ${batches.length} batches of ${B}`);
+// The embedded sample (400 images) gives floor(400 / B) batches an epoch: more epochs of it when --batches asks for more.
+const epochs = Math.ceil(N / Math.max(1, Math.floor(400 / B))) + 1;
+const batches = await lastValueFrom(cifarBatches(sample, { batchSize: B, epochs }).pipe(take(N), map((b) => toRecordBatch(b)), toArray()));
+if (batches.length < N) throw new Error(`--batches ${N}: the embedded sample gave ${batches.length} batches of ${B} over ${epochs} epochs`);
 const rows = batches.reduce((s, b) => s + b.numRows, 0);
 
 const server = await startNatsServer();
