@@ -11,8 +11,11 @@
 #include <torch/csrc/api/include/torch/version.h>
 #include <napi.h>
 
+#include <malloc.h>
+
 #include <cmath>
 #include <cstdlib>
+#include <mutex>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -50,10 +53,40 @@ struct ArgError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// The process's heap policy for tensor memory (glibc malloc), applied once when the addon first loads.
+// glibc serves blocks above its mmap threshold with a fresh mmap, and gives the top of the heap back
+// to the kernel above its trim threshold; both thresholds start at 128 KiB and adapt. A training step
+// frees and reallocates tensors of a few MiB each (a 64x32x32x16 activation is 4 MiB), so with the
+// defaults many of them are new pages every step: the first write to each page is a page fault,
+// dearer inside a virtual machine. Measured (1 thread, batch 64): a 3x3 backward-input convolution on
+// 32x32x16 took 9.9 ms with the defaults against 3.1 ms with these, and 2.8 ms for PyTorch's own
+// kernel on tensors made outside the timing. Fixed thresholds keep freed tensor memory in the process
+// for the next step (RSS stays at the peak of a step, as with PyTorch's jemalloc/tcmalloc set-ups).
+// ATKD_TORCH_MALLOPT=0 keeps glibc's defaults; a GLIBC_TUNABLES malloc setting of the user's wins.
+constexpr int kMmapThreshold = 32 << 20;   // glibc's largest allowed value on 64-bit
+constexpr int kTrimThreshold = 256 << 20;
+std::string applyHeapPolicy() {
+  const char* off = std::getenv("ATKD_TORCH_MALLOPT");
+  if (off != nullptr && std::string(off) == "0") return "glibc defaults (ATKD_TORCH_MALLOPT=0)";
+  const char* tun = std::getenv("GLIBC_TUNABLES");
+  if (tun != nullptr && std::string(tun).find("glibc.malloc.") != std::string::npos) return "GLIBC_TUNABLES (the user's)";
+  if (mallopt(M_MMAP_THRESHOLD, kMmapThreshold) != 1 || mallopt(M_TRIM_THRESHOLD, kTrimThreshold) != 1)
+    return "glibc defaults (mallopt refused)";
+  return "tensor memory kept for reuse (malloc mmap threshold 32 MiB, trim threshold 256 MiB)";
+}
+const std::string& heapPolicy() {
+  static std::once_flag once;
+  static std::string policy;
+  std::call_once(once, [] { policy = applyHeapPolicy(); });
+  return policy;
+}
+
 class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
+    heapPolicy();
     DefineAddon(exports, {
+      InstanceMethod<&Addon::HeapPolicy>("heapPolicy"),
       InstanceMethod<&Addon::FromData>("fromData"),
       InstanceMethod<&Addon::Read>("read"),
       InstanceMethod<&Addon::Dispose>("dispose"),
@@ -272,6 +305,7 @@ class Addon : public Napi::Addon<Addon> {
     });
   }
   Value Threads(const CallbackInfo& info) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+  Value HeapPolicy(const CallbackInfo& info) { return Napi::String::New(info.Env(), heapPolicy()); }
   Value Version(const CallbackInfo& info) {
     return Napi::String::New(info.Env(), TORCH_VERSION);
   }
@@ -672,7 +706,7 @@ class Addon : public Napi::Addon<Addon> {
       // convolution here took ATen's slow_conv_transpose2d path, ~30x slower.)
       bool sym = p.sym();
       int64_t Hp = sym ? H : H + p.pt + p.pb, Wp = sym ? Wd : Wd + p.pl + p.pr;
-      auto Xfake = at::empty({inShape[0], inShape[3], Hp, Wp}, dy.options()).contiguous(at::MemoryFormat::ChannelsLast);
+      auto Xfake = at::empty({inShape[0], inShape[3], Hp, Wp}, dy.options().memory_format(at::MemoryFormat::ChannelsLast));
       std::vector<int64_t> pad = sym ? std::vector<int64_t>{p.pt, p.pl} : std::vector<int64_t>{0, 0};
       at::Tensor DX;
       try {
@@ -716,7 +750,7 @@ class Addon : public Napi::Addon<Addon> {
       int64_t groups = depthwise ? fs[2] : 1;
       std::vector<int64_t> wshape = depthwise ? std::vector<int64_t>{fs[2] * fs[3], 1, fs[0], fs[1]}
                                               : std::vector<int64_t>{fs[3], fs[2], fs[0], fs[1]};
-      auto Wfake = at::empty(wshape, x.options()).contiguous(at::MemoryFormat::ChannelsLast);
+      auto Wfake = at::empty(wshape, x.options().memory_format(at::MemoryFormat::ChannelsLast));
       auto r = at::convolution_backward(DY, X, Wfake, c10::nullopt, {p.sh, p.sw}, {p.pt, p.pl}, {p.dh, p.dw}, false, {0, 0},
                                         groups, {false, true, false});
       at::Tensor dW = std::get<1>(r);

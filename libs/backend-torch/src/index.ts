@@ -4,10 +4,10 @@ import { registerTorchBackend } from './register.js';
 registerTorchBackend();
 
 export {
-  registerTorchBackend, torchAvailable, torchVersion, setTorchThreads, torchThreads, nativeTensorCount,
+  registerTorchBackend, torchAvailable, torchVersion, setTorchThreads, torchThreads, torchHeapPolicy, nativeTensorCount,
   torchKernelNames, torchFallbackKernelNames, useTorch, TORCH_PRIORITY,
 } from './register.js';
-export { torchUnavailable, applyOmpWaitPolicy, DEFAULT_OMP_WAIT_POLICY, type TorchNative } from './native.js';
+export { torchUnavailable, applyOmpWaitPolicy, DEFAULT_GOMP_SPINCOUNT, type TorchNative } from './native.js';
 export { TorchBackend, type TorchMemoryInfo } from './backend.js';
 export { fallbackKernelsUsed, resetFallbackKernelsUsed, setFallbackWarning } from './fallback.js';
 export { threadsFrom } from './threads.js';

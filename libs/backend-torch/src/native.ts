@@ -24,6 +24,8 @@ export interface TorchNative {
   dtype(id: Nid): number;
   setThreads(n: number): number;
   threads(): number;
+  /** How the process's heap keeps tensor memory (glibc malloc thresholds; ATKD_TORCH_MALLOPT=0 keeps glibc's defaults). */
+  heapPolicy(): string;
   version(): string;
   setDevice(device: string): string;
   fill(shape: number[], value: number, dtype: number): Nid;
@@ -70,20 +72,26 @@ let loaded: { native: TorchNative | null; reason: string | null } | null = null;
 
 /**
  * OpenMP's wait policy for ATen's intra-op threads when the user has set neither OMP_WAIT_POLICY
- * nor GOMP_SPINCOUNT: PASSIVE, so a thread that finishes its share of a kernel sleeps instead of
- * spinning (GOMP's default spins up to 300,000 iterations after every parallel region). A TF.js
- * step issues ~800 small kernels, and on a machine shared with other processes the spinning threads
- * took the cores the work needed (a 2-thread resnet8 step at batch 2 ran 4.2 s against 0.34 s at
- * 1 thread, session 3). The cost on an idle machine is a wake-up per parallel region. libgomp reads
- * it once, when libtorch is loaded, so it is set in process.env just before the addon loads; set
- * OMP_WAIT_POLICY=ACTIVE (or GOMP_SPINCOUNT) to keep GOMP's spinning.
+ * nor GOMP_SPINCOUNT: a short spin, GOMP_SPINCOUNT=10000, after which an idle thread sleeps.
+ * - GOMP's own default spins up to 300,000 iterations after every parallel region. A TF.js step
+ *   issues ~500 kernels, and on a machine shared with other processes the spinning threads took the
+ *   cores the work needed (a 2-thread resnet8 step at batch 2 ran 4.2 s against 0.34 s at 1 thread,
+ *   session 3).
+ * - OMP_WAIT_POLICY=PASSIVE (sleep at once, session 4's default) pays a wake-up per parallel
+ *   region: on an idle machine at 2 threads it cost 10-25% of a step (resnet20 train 0.76x PyTorch
+ *   against 0.82x with the short spin, MobileNetV2 0.74x against 1.08x, one run each).
+ * libgomp reads it once, when libtorch is loaded, so it is set in process.env just before the addon
+ * loads; OMP_WAIT_POLICY=PASSIVE or ACTIVE, or another GOMP_SPINCOUNT, of the user's wins.
  */
-export const DEFAULT_OMP_WAIT_POLICY = 'PASSIVE';
+export const DEFAULT_GOMP_SPINCOUNT = '10000';
 
-/** Sets OMP_WAIT_POLICY to the default in `env` unless the user chose a policy; returns the one in effect (undefined: GOMP_SPINCOUNT). */
-export function applyOmpWaitPolicy(env: Record<string, string | undefined> = process.env): string | undefined {
-  if (env['OMP_WAIT_POLICY'] === undefined && env['GOMP_SPINCOUNT'] === undefined) env['OMP_WAIT_POLICY'] = DEFAULT_OMP_WAIT_POLICY;
-  return env['OMP_WAIT_POLICY'];
+/**
+ * Sets GOMP_SPINCOUNT to the default in `env` unless the user chose a policy; returns the policy in
+ * effect as `NAME=value` (OMP_WAIT_POLICY first when both are set).
+ */
+export function applyOmpWaitPolicy(env: Record<string, string | undefined> = process.env): string {
+  if (env['OMP_WAIT_POLICY'] === undefined && env['GOMP_SPINCOUNT'] === undefined) env['GOMP_SPINCOUNT'] = DEFAULT_GOMP_SPINCOUNT;
+  return env['OMP_WAIT_POLICY'] !== undefined ? `OMP_WAIT_POLICY=${env['OMP_WAIT_POLICY']}` : `GOMP_SPINCOUNT=${env['GOMP_SPINCOUNT']}`;
 }
 
 function load(): { native: TorchNative | null; reason: string | null } {

@@ -57,6 +57,11 @@ export function torchThreads(): number {
   return native().threads();
 }
 
+/** How this process's heap keeps tensor memory: glibc malloc thresholds set when the addon loaded (ATKD_TORCH_MALLOPT=0 keeps glibc's defaults). */
+export function torchHeapPolicy(): string {
+  return native().heapPolicy();
+}
+
 /** Tensors the addon holds in this thread (every live torch tensor is one). */
 export function nativeTensorCount(): number {
   return native().count();

@@ -1,13 +1,18 @@
 // The torch KernelBackend itself: storage of every native dtype, reference counts, memory() and the
 // addon's own count of native tensors, time(), moving tensors in from cpu, the single cpu-fallback
 // warning, and errors that name the kernel instead of crashing the process.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   TorchBackend, fallbackKernelsUsed, nativeTensorCount, resetFallbackKernelsUsed, setFallbackWarning, torchFallbackKernelNames,
-  torchKernelNames, torchThreads, torchVersion, setTorchThreads, applyOmpWaitPolicy, DEFAULT_OMP_WAIT_POLICY,
+  torchKernelNames, torchThreads, torchVersion, setTorchThreads, applyOmpWaitPolicy, DEFAULT_GOMP_SPINCOUNT, torchHeapPolicy,
 } from '../src/index.js';
 import { SKIP } from './helpers.js';
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 describe.skipIf(SKIP !== null)('the torch backend', () => {
   beforeAll(async () => {
@@ -25,19 +30,33 @@ describe.skipIf(SKIP !== null)('the torch backend', () => {
     expect(torchFallbackKernelNames().length).toBeGreaterThan(0);
   });
 
-  it('OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE) unless the user chose a policy, set before libtorch loads', () => {
+  it('OpenMP threads spin briefly (GOMP_SPINCOUNT=10000) unless the user chose a policy, set before libtorch loads', () => {
     // in this process the addon is loaded: the policy is in the environment libgomp read
-    expect(process.env['OMP_WAIT_POLICY']).toBeDefined();
-    if (process.env['GOMP_SPINCOUNT'] === undefined) expect(['PASSIVE', 'ACTIVE', 'passive', 'active']).toContain(process.env['OMP_WAIT_POLICY']);
-    expect(DEFAULT_OMP_WAIT_POLICY).toBe('PASSIVE');
+    expect(process.env['OMP_WAIT_POLICY'] !== undefined || process.env['GOMP_SPINCOUNT'] !== undefined).toBe(true);
+    expect(DEFAULT_GOMP_SPINCOUNT).toBe('10000');
     const unset: Record<string, string | undefined> = {};
-    expect(applyOmpWaitPolicy(unset)).toBe('PASSIVE');
-    expect(unset['OMP_WAIT_POLICY']).toBe('PASSIVE');
-    const active: Record<string, string | undefined> = { OMP_WAIT_POLICY: 'ACTIVE' };
-    expect(applyOmpWaitPolicy(active)).toBe('ACTIVE');
-    const spin: Record<string, string | undefined> = { GOMP_SPINCOUNT: '10000' };
-    expect(applyOmpWaitPolicy(spin)).toBeUndefined();
-    expect(spin['OMP_WAIT_POLICY']).toBeUndefined();
+    expect(applyOmpWaitPolicy(unset)).toBe('GOMP_SPINCOUNT=10000');
+    expect(unset).toEqual({ GOMP_SPINCOUNT: '10000' });
+    const passive: Record<string, string | undefined> = { OMP_WAIT_POLICY: 'PASSIVE' };
+    expect(applyOmpWaitPolicy(passive)).toBe('OMP_WAIT_POLICY=PASSIVE');
+    expect(passive).toEqual({ OMP_WAIT_POLICY: 'PASSIVE' });
+    const spin: Record<string, string | undefined> = { GOMP_SPINCOUNT: '300000' };
+    expect(applyOmpWaitPolicy(spin)).toBe('GOMP_SPINCOUNT=300000');
+    expect(spin).toEqual({ GOMP_SPINCOUNT: '300000' });
+  });
+
+  it('keeps freed tensor memory in the process (malloc thresholds) unless ATKD_TORCH_MALLOPT=0 or GLIBC_TUNABLES say otherwise', () => {
+    if (process.env['ATKD_TORCH_MALLOPT'] === '0') expect(torchHeapPolicy()).toMatch(/^glibc defaults/);
+    else if (!(process.env['GLIBC_TUNABLES'] ?? '').includes('glibc.malloc.')) expect(torchHeapPolicy()).toMatch(/mmap threshold 32 MiB, trim threshold 256 MiB/);
+    const policyIn = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { torchHeapPolicy } from '@atkd/backend-torch'; console.log(torchHeapPolicy());`],
+        { env: { ...process.env, ...env }, encoding: 'utf8', cwd: packageRoot });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    expect(policyIn({ ATKD_TORCH_MALLOPT: '1', GLIBC_TUNABLES: '' })).toMatch(/^tensor memory kept for reuse/);
+    expect(policyIn({ ATKD_TORCH_MALLOPT: '0' })).toBe('glibc defaults (ATKD_TORCH_MALLOPT=0)');
+    expect(policyIn({ ATKD_TORCH_MALLOPT: '1', GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=1048576' })).toBe('GLIBC_TUNABLES (the user\'s)');
   });
 
   it('output shapes come back through the buffer shared with the addon, also past its 64 slots and for rank > 6', () => {

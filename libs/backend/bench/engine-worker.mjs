@@ -9,6 +9,7 @@ import { initBackend } from '@atkd/backend';
 import { createModel } from '@atkd/models';
 import { maxLogitTemperature } from '@atkd/math';
 import { distillLossTf } from '@atkd/student';
+import { torchAvailable, torchHeapPolicy } from '@atkd/backend-torch';
 
 // `torch-unfused`: the torch engine with train-mode batch norm as TF.js composes it (ATKD_FUSED_BN=0,
 // read per call from this worker's own copy of the environment), for new-vs-old rows in one run.
@@ -86,4 +87,4 @@ parentPort.on('message', (req) => {
     parentPort.postMessage({ error: e instanceof Error ? e.message : String(e) });
   }
 });
-parentPort.postMessage({ ready: true, engine: info.name, threads: info.threads, version: info.version, note: info.threadsNote });
+parentPort.postMessage({ ready: true, engine: info.name, threads: info.threads, version: info.version, note: info.threadsNote, heap: info.name === 'torch' && torchAvailable() ? torchHeapPolicy() : undefined });

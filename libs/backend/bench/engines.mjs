@@ -20,7 +20,8 @@ import { applyOmpWaitPolicy } from '@atkd/backend-torch';
 
 // libgomp reads its wait policy from the process's environment when libtorch is first loaded, and a
 // worker thread's process.env is its own copy: the policy goes into the real environment here,
-// before the engine workers start (OMP_WAIT_POLICY given by the user wins).
+// before the engine workers start (OMP_WAIT_POLICY or GOMP_SPINCOUNT given by the user wins). The
+// heap policy (ATKD_TORCH_MALLOPT) is the process's too: it is fixed when the first worker loads the addon.
 const ompPolicy = applyOmpWaitPolicy();
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,7 +43,14 @@ const fx = (v) => (typeof v === 'number' ? v.toFixed(2) + 'x' : '—');
 async function engineWorker(engine, threads) {
   const w = new Worker(join(here, 'engine-worker.mjs'), { workerData: { engine, threads } });
   const ready = await new Promise((res, rej) => { w.once('message', res); w.once('error', rej); });
-  const ask = (msg) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); w.postMessage(msg); });
+  // one request at a time: each answer settles it, and its error listener goes with it
+  const ask = (msg) => new Promise((res, rej) => {
+    const fail = (e) => { w.off('message', done); rej(e); };
+    const done = (m) => { w.off('error', fail); res(m); };
+    w.once('message', done);
+    w.once('error', fail);
+    w.postMessage(msg);
+  });
   return {
     ready,
     rate: async (req) => {
@@ -54,12 +62,12 @@ async function engineWorker(engine, threads) {
   };
 }
 
+const peerPolicy = ['OMP_WAIT_POLICY', 'GOMP_SPINCOUNT'].map((k) => process.env[`ATKD_PEER_${k}`] ? `${k}=${process.env[`ATKD_PEER_${k}`]}` : '').filter(Boolean).join(' ') || 'GOMP default';
 const torch = await PyTorchPeer.start(root, BATCH, args.includes('--no-torch'));
 if (torch.skipped) log(torch.skipped);
 const loadStart = loadavg()[0];
 log(`engines ${ENGINES.join(', ')} vs PyTorch ${torch.version ?? 'n/a'}; batch ${BATCH}; ${ROUNDS} round(s) of ${SECONDS}s slices; ` +
-  `${cpus().length} cores, load average ${loadStart.toFixed(2)}; OMP_WAIT_POLICY ${ompPolicy ?? `unset (GOMP_SPINCOUNT ${process.env['GOMP_SPINCOUNT']})`} for atkd's torch, ` +
-  `${process.env['ATKD_PEER_OMP_WAIT_POLICY'] ?? 'GOMP default'} for PyTorch`);
+  `${cpus().length} cores, load average ${loadStart.toFixed(2)}; ${ompPolicy} for atkd's torch, ${peerPolicy} for PyTorch`);
 
 const results = [];
 const versions = {};
@@ -69,6 +77,7 @@ for (const threads of THREADS) {
     try {
       workers[e] = await engineWorker(e, threads);
       versions[e] = workers[e].ready.version ?? null;
+      if (workers[e].ready.heap) versions.heap = workers[e].ready.heap;
       if (workers[e].ready.threads !== threads) log(`  (${e} got ${workers[e].ready.threads} threads: ${workers[e].ready.note ?? ''})`);
     } catch (err) {
       log(`  ${e} skipped at ${threads} threads: ${err.message}`);
@@ -101,7 +110,7 @@ for (const threads of THREADS) {
 torch.close();
 
 console.log(`\natkd engines vs PyTorch ${torch.version ?? 'n/a'} — libtorch ${versions.torch ?? 'n/a'}; batch ${BATCH}; ${cpus().length} cores; ` +
-  `OMP_WAIT_POLICY ${ompPolicy ?? 'unset'} (torch), ${process.env['ATKD_PEER_OMP_WAIT_POLICY'] ?? 'GOMP default'} (PyTorch); ` +
+  `${ompPolicy} (torch; heap: ${versions.heap ?? 'n/a'}), ${peerPolicy} (PyTorch); ` +
   `load average ${loadStart.toFixed(2)} -> ${loadavg()[0].toFixed(2)}; ${ROUNDS} round(s) of ${SECONDS}s; img/s (median), ratio = ours / PyTorch per round\n`);
 console.log(`| threads | network / step | ${ENGINES.map((e) => `${e} img/s`).join(' | ')} | PyTorch img/s | ${ENGINES.map((e) => `${e} / PyTorch`).join(' | ')} |`);
 console.log(`| --- | --- | ${ENGINES.map(() => '---').join(' | ')} | --- | ${ENGINES.map(() => '---').join(' | ')} |`);

@@ -10,11 +10,14 @@ export class PyTorchPeer {
   static async start(root, batch, disabled = false) {
     if (disabled) return new PyTorchPeer(null, 'PyTorch side skipped: disabled by --no-torch');
     const script = join(root, 'tools', 'backend-torch-bench.py');
-    // PyTorch keeps its own OpenMP default (GOMP's spinning) whatever policy atkd's torch engine set
-    // for itself (OMP_WAIT_POLICY=PASSIVE, @atkd/backend-torch); ATKD_PEER_OMP_WAIT_POLICY sets one for it.
+    // PyTorch keeps its own OpenMP default (GOMP's spinning) whatever wait policy atkd's torch engine
+    // set for itself (@atkd/backend-torch's applyOmpWaitPolicy: OMP_WAIT_POLICY or GOMP_SPINCOUNT);
+    // ATKD_PEER_OMP_WAIT_POLICY / ATKD_PEER_GOMP_SPINCOUNT set one for it.
     const env = { ...process.env };
     delete env['OMP_WAIT_POLICY'];
+    delete env['GOMP_SPINCOUNT'];
     if (process.env['ATKD_PEER_OMP_WAIT_POLICY']) env['OMP_WAIT_POLICY'] = process.env['ATKD_PEER_OMP_WAIT_POLICY'];
+    if (process.env['ATKD_PEER_GOMP_SPINCOUNT']) env['GOMP_SPINCOUNT'] = process.env['ATKD_PEER_GOMP_SPINCOUNT'];
     const proc = spawn('/usr/bin/python3', [script, '--serve', '--batch', String(batch)], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let stderr = '';
     proc.stderr.on('data', (d) => { stderr += d; });
