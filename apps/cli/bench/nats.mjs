@@ -1,21 +1,32 @@
 #!/usr/bin/env node
 // The pipeline over loopback NATS JetStream vs in process, side by side in one run, in paired rounds:
-//  1. the teacher stage (embedded resnet20) over N batches in process, vs the same operator as a stage
+//  1. for each teacher of --teachers (resnet20: the embedded trained one; any other zoo architecture,
+//     e.g. the paper's resnet56 and resnet32x4, with their initial weights: the cost of a forward pass does
+//     not depend on the weights), the teacher stage over N batches in process, vs the same operator as a stage
 //     service in the same process (feeder -> RAW -> service -> LOGITS -> consumer, all through a real
 //     nats-server -js), node and nats-server pinned to the same cores (taskset); each round runs both,
 //     in alternating order (in/NATS, NATS/in, ...), and gives one ratio;
-//  2. one vs two `atkd serve teacher` processes (one engine thread each) on every core, paired the same way.
+//  2. for each teacher:student pair of --pairs, the whole pipeline (teacher -> temperature -> soft
+//     targets -> student SGD step, `distill` of @atkd/pipeline) in process, vs feeder -> RAW -> teacher
+//     service -> LOGITS -> the student's ordered stream reader (what `atkd distill --source` reads with)
+//     -> the same `distill` without its teacher stage; the same cores, paired the same way;
+//  3. one vs two `atkd serve teacher` processes (one engine thread each) on every core, paired the same way.
 // Reported: each round's ratio, their median and spread (min..max): a machine whose load changes during
 // the run moves both halves of a round together, so the ratios are steadier than the absolute times.
-// Usage: npx nx run cli:bench [-- --batches 16 --batch 64 --rounds 7 --service-rounds 5 --cores 0]
+// Each round also reports the CPU time of this process and of nats-server, so the overhead splits into
+// work (CPU a batch) and waiting (wall - CPU on the pinned core).
+// Usage: npx nx run cli:bench [-- --batches 16 --batch 64 --rounds 7 --service-rounds 5 --cores 0 --teachers resnet20,resnet56]
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@atkd/backend';
 import { cifarBatches, sampleDataDir, splitFile, toRecordBatch } from '@atkd/data';
-import { batchSource, connectNats, ensureBatchStream, ensureConsumer, jetstream, jetstreamManager, publishBatches, startStageService } from '@atkd/jetstream';
+import { distill } from '@atkd/pipeline';
+import { StudentTrainer } from '@atkd/student';
+import { OrderedStreamReader, batchSource, connectNats, ensureBatchStream, ensureConsumer, jetstream, jetstreamManager, publishBatches, startStageService } from '@atkd/jetstream';
 import { startNatsServer } from '@atkd/jetstream/testing';
-import { loadAnyModel } from '@atkd/models';
+import { createModel, loadAnyModel } from '@atkd/models';
 import { addTeacherLogits } from '@atkd/teacher';
 import { from, lastValueFrom, map, of, take, tap, toArray } from 'rxjs';
 
@@ -26,6 +37,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '7' },
     'service-rounds': { type: 'string', default: '5' },
     cores: { type: 'string', default: '0' },
+    teachers: { type: 'string', default: 'resnet20,resnet56' },
+    pairs: { type: 'string', default: 'resnet20:resnet8,resnet56:resnet20' },
     pinned: { type: 'boolean', default: false },
   },
 });
@@ -53,8 +66,15 @@ const t00 = performance.now();
 const elapsed = () => `${((performance.now() - t00) / 1000).toFixed(0)} s`;
 const progress = (s) => process.stderr.write(`[${elapsed()}] ${s}\n`);
 const info = await initBackend({ log: false });
-const model = await loadAnyModel(TEACHER, { arch: 'resnet20', classes: 100 });
-const op = addTeacherLogits(model);
+const teacherArchs = args.teachers.split(',').filter(Boolean);
+if (teacherArchs.length === 0) throw new Error('--teachers needs at least one architecture');
+/** The teacher of `arch`: the embedded trained resnet20, else a zoo model with its initial weights. */
+async function teacherModel(arch) {
+  if (arch === 'resnet20') return loadAnyModel(TEACHER, { arch: 'resnet20', classes: 100 });
+  return createModel(arch, { classes: 100 });
+}
+let model;
+let op;
 const sample = splitFile(sampleDataDir(), 'train');
 // The embedded sample (400 images) gives floor(400 / B) batches an epoch: more epochs of it when --batches asks for more.
 const epochs = Math.ceil(N / Math.max(1, Math.floor(400 / B))) + 1;
@@ -76,21 +96,47 @@ const spread = (xs, f) => `median ${f(median(xs))}, min ${f(Math.min(...xs))}, m
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 const imgs = (ms) => ((rows * 1000) / ms).toFixed(1);
 
-/** Publishes the batches to `raw` and waits until `out` has them all (acked by a consumer): milliseconds. */
+// CPU time (ms) of this process and of nats-server over the timed window of each half, so that the
+// overhead can be told apart into work (CPU) and waiting (wall - CPU on the pinned core).
+const nodeCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+/** utime + stime of a process from /proc (clock ticks of 10 ms), NaN where /proc is not there. */
+const procCpuMs = (pid) => {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+};
+/** Times `fn` (wall ms) with the CPU ms this process and nats-server spent meanwhile. */
+async function timed(fn) {
+  const n0 = nodeCpuMs();
+  const s0 = procCpuMs(server.pid);
+  const t = performance.now();
+  await fn();
+  return { ms: performance.now() - t, node: nodeCpuMs() - n0, nats: procCpuMs(server.pid) - s0 };
+}
+
+/** Publishes the batches to `raw` and waits until `out` has them all (acked by a consumer): {ms, node, nats}. */
 async function throughStreams(raw, out) {
   await ensureConsumer(jsm, out, 'student', { maxAckPending: 64 });
-  const t = performance.now();
-  const producing = lastValueFrom(from(batches.map((batch, step) => ({ batch, epoch: 0, step }))).pipe(publishBatches(nc, js, raw), toArray()));
-  await lastValueFrom(batchSource(js, { stream: out, consumer: 'student', inFlight: 8 }).pipe(take(N), tap((d) => d.ack()), toArray()));
-  const ms = performance.now() - t;
+  let producing;
+  const r = await timed(async () => {
+    producing = lastValueFrom(from(batches.map((batch, step) => ({ batch, epoch: 0, step }))).pipe(publishBatches(nc, js, raw), toArray()));
+    await lastValueFrom(batchSource(js, { stream: out, consumer: 'student', inFlight: 8 }).pipe(take(N), tap((d) => d.ack()), toArray()));
+  });
   await producing;
-  return ms;
+  return r;
 }
 
 async function inProcess() {
-  const t = performance.now();
-  for (const b of batches) await lastValueFrom(of(b).pipe(op));
-  return performance.now() - t;
+  return timed(async () => {
+    for (const b of batches) await lastValueFrom(of(b).pipe(op));
+  });
 }
 
 let streamNo = 0;
@@ -118,17 +164,83 @@ async function paired(r, a, b) {
   return [await a(), tb];
 }
 
-progress(`engine ${info.name}; warm-up`);
-await inProcess(); // kernels, caches
-await overNats();
-const part1 = [];
-for (let r = 0; r < rounds; r++) {
-  const [tin, tnats] = await paired(r, inProcess, overNats);
-  part1.push({ tin, tnats, overhead: 1 - tin / tnats });
-  progress(`part 1 round ${r + 1}/${rounds}: in process ${imgs(tin)} img/s, over NATS ${imgs(tnats)} img/s, overhead ${pct(1 - tin / tnats)}`);
+const part1ByTeacher = [];
+for (const arch of teacherArchs) {
+  model = await teacherModel(arch);
+  op = addTeacherLogits(model);
+  progress(`engine ${info.name}, teacher ${arch}; warm-up`);
+  await inProcess(); // kernels, caches
+  await overNats();
+  const part1 = [];
+  for (let r = 0; r < rounds; r++) {
+    const [a, b] = await paired(r, inProcess, overNats);
+    const tin = a.ms;
+    const tnats = b.ms;
+    const cpuIn = a.node + a.nats;
+    const cpuNats = b.node + b.nats;
+    part1.push({ tin, tnats, overhead: 1 - tin / tnats, cpuIn, cpuNats, natsServer: b.nats, cpuOverhead: 1 - cpuIn / cpuNats });
+    progress(`part 1 ${arch} round ${r + 1}/${rounds}: in process ${imgs(tin)} img/s, over NATS ${imgs(tnats)} img/s, overhead ${pct(1 - tin / tnats)}; ` +
+      `CPU ms a batch: in process ${(cpuIn / N).toFixed(1)}, over NATS ${(cpuNats / N).toFixed(1)} (nats-server ${(b.nats / N).toFixed(1)})`);
+  }
+  part1ByTeacher.push({ arch, part1 });
+  model.dispose();
 }
 
-// part 2: 1 vs 2 teacher services (separate processes, one engine thread each), every core
+// part 2: the whole pipeline, in process vs over NATS
+const pairs = args.pairs.split(',').filter(Boolean).map((p) => {
+  const [t, st] = p.split(':');
+  if (!t || !st) throw new Error(`--pairs: expected teacher:student, got ${p}`);
+  return [t, st];
+});
+let trainer;
+async function pipelineInProcess() {
+  return timed(async () => {
+    await lastValueFrom(distill({ source: from(batches), teacher: model, student: trainer }).pipe(toArray()));
+  });
+}
+async function pipelineOverNats() {
+  streamNo++;
+  const raw = `PRAW${streamNo}`;
+  const out = `POUT${streamNo}`;
+  await ensureBatchStream(jsm, raw);
+  await ensureBatchStream(jsm, out);
+  const svc = await startStageService(nc, { stage: `pteacher${streamNo}`, operator: op, from: raw, to: out, requests: false, log: () => undefined });
+  try {
+    const reader = await OrderedStreamReader.open(js, jsm, { stream: out, consumer: 'student', log: () => undefined }, null);
+    let producing;
+    const r = await timed(async () => {
+      producing = lastValueFrom(from(batches.map((batch, step) => ({ batch, epoch: 0, step }))).pipe(publishBatches(nc, js, raw), toArray()));
+      await lastValueFrom(distill({ source: reader.segment(0, N).pipe(map((d) => d.batch)), teacher: null, student: trainer }).pipe(toArray()));
+    });
+    await producing;
+    reader.close();
+    return r;
+  } finally {
+    await svc.stop();
+  }
+}
+const pipelineByPair = [];
+for (const [arch, studentArch] of pairs) {
+  model = await teacherModel(arch);
+  op = addTeacherLogits(model);
+  const studentNet = createModel(studentArch, { classes: 100 });
+  trainer = new StudentTrainer(studentNet);
+  progress(`engine ${info.name}, pipeline ${arch} -> ${studentArch}; warm-up`);
+  await pipelineInProcess();
+  await pipelineOverNats();
+  const rs = [];
+  for (let r = 0; r < rounds; r++) {
+    const [a, b] = await paired(r, pipelineInProcess, pipelineOverNats);
+    rs.push({ tin: a.ms, tnats: b.ms, overhead: 1 - a.ms / b.ms, cpuIn: a.node + a.nats, cpuNats: b.node + b.nats, natsServer: b.nats });
+    progress(`part 2 ${arch} -> ${studentArch} round ${r + 1}/${rounds}: in process ${imgs(a.ms)} img/s, over NATS ${imgs(b.ms)} img/s, overhead ${pct(1 - a.ms / b.ms)}`);
+  }
+  pipelineByPair.push({ arch, studentArch, rs });
+  trainer.dispose();
+  studentNet.dispose();
+  model.dispose();
+}
+
+// part 3: 1 vs 2 teacher services (separate processes, one engine thread each), every core
 const nproc = Number(spawnSync('nproc', ['--all']).stdout.toString().trim()); // all cores (this process is pinned)
 function serve(fromStream, to) {
   const child = spawn('taskset', ['-c', `0-${nproc - 1}`, process.execPath, MAIN, 'serve', 'teacher', '--nats', server.url, '--from', fromStream, '--to', to, '--teacher', TEACHER, '--arch', 'resnet20', '--in-flight', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
@@ -160,21 +272,36 @@ async function services(k) {
 }
 const part2 = [];
 for (let r = 0; r < serviceRounds; r++) {
-  const [t1, t2] = await paired(r, () => services(1), () => services(2));
+  const [{ ms: t1 }, { ms: t2 }] = await paired(r, () => services(1), () => services(2));
   part2.push({ t1, t2, speedup: t1 / t2 });
-  progress(`part 2 round ${r + 1}/${serviceRounds}: 1 service ${imgs(t1)} img/s, 2 services ${imgs(t2)} img/s, speed-up ${(t1 / t2).toFixed(2)}x`);
+  progress(`part 3 round ${r + 1}/${serviceRounds}: 1 service ${imgs(t1)} img/s, 2 services ${imgs(t2)} img/s, speed-up ${(t1 / t2).toFixed(2)}x`);
 }
 
-console.log(`engine ${info.name} (1 thread a process), teacher resnet20, ${N} batches of ${B} a round, ${elapsed()} in all`);
-console.log(`part 1: core(s) ${args.cores} (taskset; node and nats-server), ${rounds} paired rounds (order alternating)`);
-console.log(`  in process:        ${spread(part1.map((p) => (rows * 1000) / p.tin), (x) => `${x.toFixed(1)} img/s`)}`);
-console.log(`  over loopback NATS: ${spread(part1.map((p) => (rows * 1000) / p.tnats), (x) => `${x.toFixed(1)} img/s`)}`);
-console.log(`  NATS overhead (1 - t_in/t_nats, per round): ${spread(part1.map((p) => p.overhead), pct)}  [target < 10%]`);
-console.log(`  rounds: ${part1.map((p) => pct(p.overhead)).join(', ')}`);
-console.log(`part 2: ${nproc} cores (not pinned: nats-server and this process share them), ${serviceRounds} paired rounds`);
+console.log(`engine ${info.name} (1 thread a process), ${N} batches of ${B} a round, ${elapsed()} in all`);
+console.log(`part 1: the teacher stage alone, core(s) ${args.cores} (taskset; node and nats-server), ${rounds} paired rounds a teacher (order alternating)`);
+for (const { arch, part1 } of part1ByTeacher) {
+  console.log(`teacher ${arch}:`);
+  console.log(`  in process:        ${spread(part1.map((p) => (rows * 1000) / p.tin), (x) => `${x.toFixed(1)} img/s`)}`);
+  console.log(`  over loopback NATS: ${spread(part1.map((p) => (rows * 1000) / p.tnats), (x) => `${x.toFixed(1)} img/s`)}`);
+  console.log(`  NATS overhead (1 - t_in/t_nats, per round): ${spread(part1.map((p) => p.overhead), pct)}  [target < 10%]`);
+  console.log(`  rounds: ${part1.map((p) => pct(p.overhead)).join(', ')}`);
+  console.log(`  CPU a batch (this process + nats-server, ms): in process ${spread(part1.map((p) => p.cpuIn / N), (x) => x.toFixed(1))}; ` +
+    `over NATS ${spread(part1.map((p) => p.cpuNats / N), (x) => x.toFixed(1))}, of which nats-server ${spread(part1.map((p) => p.natsServer / N), (x) => x.toFixed(1))}`);
+  console.log(`  CPU overhead (1 - cpu_in/cpu_nats, per round): ${spread(part1.map((p) => p.cpuOverhead), pct)}`);
+  console.log(`  waiting on the pinned core (1 - cpu/wall): over NATS ${spread(part1.map((p) => 1 - p.cpuNats / p.tnats), pct)}; in process ${spread(part1.map((p) => 1 - p.cpuIn / p.tin), pct)}`);
+}
+console.log(`part 2: the whole pipeline (distill: teacher, temperature, soft targets, student step), core(s) ${args.cores}, ${rounds} paired rounds a pair`);
+for (const { arch, studentArch, rs } of pipelineByPair) {
+  console.log(`${arch} -> ${studentArch}:`);
+  console.log(`  in process:        ${spread(rs.map((p) => (rows * 1000) / p.tin), (x) => `${x.toFixed(1)} img/s`)}`);
+  console.log(`  over loopback NATS: ${spread(rs.map((p) => (rows * 1000) / p.tnats), (x) => `${x.toFixed(1)} img/s`)}`);
+  console.log(`  NATS overhead (1 - t_in/t_nats, per round): ${spread(rs.map((p) => p.overhead), pct)}  [target < 10%]`);
+  console.log(`  rounds: ${rs.map((p) => pct(p.overhead)).join(', ')}`);
+  console.log(`  CPU a batch (ms): in process ${spread(rs.map((p) => p.cpuIn / N), (x) => x.toFixed(1))}; over NATS ${spread(rs.map((p) => p.cpuNats / N), (x) => x.toFixed(1))}, of which nats-server ${spread(rs.map((p) => p.natsServer / N), (x) => x.toFixed(1))}`);
+}
+console.log(`part 3: ${nproc} cores (not pinned: nats-server and this process share them), ${serviceRounds} paired rounds`);
 console.log(`  speed-up of 2 teacher services over 1 (t_1/t_2, per round): ${spread(part2.map((p) => p.speedup), (x) => `${x.toFixed(2)}x`)}`);
 console.log(`  rounds: ${part2.map((p) => `${p.speedup.toFixed(2)}x`).join(', ')}`);
 
-model.dispose();
 await nc.close();
 await server.stop();

@@ -1,8 +1,8 @@
 /**
  * A stage as a service: pulls batches from one stream through a shared durable consumer (a work
  * queue: start more processes to go faster), runs the stage operator on each batch, publishes the
- * result to another stream with the same epoch/step/id, and acks the input only after the output is
- * stored. Stateless: every batch goes through a fresh subscription of the operator, so a killed
+ * result to another stream with the same epoch/step/id (the server stores one output while the stage
+ * works on the next input), and acks each input only after its output is stored. Stateless: every batch goes through a fresh subscription of the operator, so a killed
  * process loses nothing but its unacknowledged batches, which the server redelivers to another
  * (and whose re-published output the server de-duplicates). A batch the stage rejects goes to the
  * dead letters. The same operator also answers NATS service requests on `atkd.<stage>` (record
@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { Svcm, type Service } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RecordBatch } from 'apache-arrow';
-import { concatMap, lastValueFrom, of, tap, type OperatorFunction, type Subscription } from 'rxjs';
+import { concatMap, filter, lastValueFrom, mergeMap, of, tap, type OperatorFunction, type Subscription } from 'rxjs';
 import { deadLetter } from './dead-letter.js';
 import { describeCause } from './errors.js';
 import { publishBatch } from './sink.js';
@@ -81,6 +81,19 @@ function memoryFigures(): { rssBytes: number; heapUsedBytes: number; externalByt
   return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external };
 }
 
+/** A delivery and the stage's output for it, waiting to be published. */
+interface Computed {
+  d: Delivery;
+  out: RecordBatch;
+}
+
+/** A delivery whose output is on its way to the server. */
+interface Publishing {
+  d: Delivery;
+  rows: number;
+  stored: ReturnType<typeof publishBatch>;
+}
+
 async function runOnce(operator: OperatorFunction<RecordBatch, RecordBatch>, batch: RecordBatch): Promise<RecordBatch> {
   return lastValueFrom(of(batch).pipe(operator));
 }
@@ -95,6 +108,7 @@ export async function startStageService(nc: NatsConnection, options: StageServic
   await ensureConsumer(jsm, options.from, consumer, { maxAckPending: options.maxAckPending, ackWaitMs: options.ackWaitMs });
   const stats: StageServiceStats = { batches: 0, rows: 0, duplicates: 0, deadLetters: 0, requests: 0, redeliveries: 0, held: 0, maxHeld: 0 };
   const room = options.throttle === undefined ? undefined : aheadThrottle(options.to, { ...options.throttle, jsm });
+  const inFlight = Math.max(1, options.inFlight ?? 2);
 
   let service: Service | undefined;
   if (options.requests !== false) {
@@ -128,37 +142,50 @@ export async function startStageService(nc: NatsConnection, options: StageServic
   let sub: Subscription | undefined;
   const stopped = new AbortController();
   const done = new Promise<void>((resolve, reject) => {
-    sub = batchSource(js, { stream: options.from, consumer, inFlight: options.inFlight, log, releaseOnUnsubscribe: true, onDeadLetter: () => void stats.deadLetters++ })
+    sub = batchSource(js, { stream: options.from, consumer, inFlight, log, releaseOnUnsubscribe: true, onDeadLetter: () => void stats.deadLetters++ })
       .pipe(
         tap(() => {
           stats.held++;
           stats.maxHeld = Math.max(stats.maxHeld, stats.held);
         }),
-        concatMap(async (d: Delivery) => {
+        // the stage runs one batch at a time, in delivery order
+        concatMap(async (d: Delivery): Promise<Computed | null> => {
           if (d.deliveries > 1) stats.redeliveries++;
-          let out: RecordBatch;
           try {
-            out = await runOnce(options.operator, d.batch);
+            return { d, out: await runOnce(options.operator, d.batch) };
           } catch (e) {
             stats.deadLetters++;
             stats.held--;
             await deadLetter(js, options.from, d.msg, `${options.stage} stage rejected the batch at step ${d.step} (epoch ${d.epoch}): ${describeCause(e)}`, log);
-            return;
+            return null;
           }
+        }),
+        filter((c): c is Computed => c !== null),
+        // Outputs go out in delivery order (after the throttle lets each through); the server stores
+        // one while the stage works on the next input. Each input is acked only after its own output
+        // is stored; the source holds at most inFlight unacked inputs, so at most inFlight outputs
+        // wait for the server here.
+        concatMap(async ({ d, out }: Computed): Promise<Publishing | null> => {
           // at most maxPending ahead of the downstream consumer; the held input is kept alive meanwhile
           if (room !== undefined && !(await room.waitForRoom({ onWait: (w) => {
                 d.msg.working();
                 options.onRoomWait?.(w);
-              }, signal: stopped.signal }))) return; // stopping: the input goes back unacked
-          const { ack } = await publishBatch(nc, js, options.to, { batch: out, epoch: d.epoch, step: d.step }, { log });
+              }, signal: stopped.signal }))) return null; // stopping: the input goes back unacked
+          const stored = publishBatch(nc, js, options.to, { batch: out, epoch: d.epoch, step: d.step }, { log });
+          stored.catch(() => undefined); // awaited below; a failure fails the service there
           room?.published();
+          return { d, rows: out.numRows, stored };
+        }),
+        filter((p): p is Publishing => p !== null),
+        mergeMap(async ({ d, rows, stored }: Publishing) => {
+          const { ack } = await stored;
           if (ack.duplicate) stats.duplicates++;
           d.ack();
           stats.held--;
           stats.batches++;
-          stats.rows += out.numRows;
+          stats.rows += rows;
           options.onBatch?.(stats, d);
-        }),
+        }, inFlight),
       )
       .subscribe({ error: reject, complete: resolve });
   });

@@ -80,6 +80,8 @@ export interface NatsServer {
   /** `nats://127.0.0.1:PORT` (no credentials; the scheme stays nats:// with TLS too: the client upgrades when the server asks). */
   url: string;
   port: number;
+  /** The server process's pid (for CPU accounting in benchmarks). */
+  pid: number;
   storeDir: string;
   /** The server's stderr so far. */
   log(): string;
@@ -142,6 +144,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const server: NatsServer = {
     url: `nats://127.0.0.1:${port}`,
     port,
+    pid: child.pid ?? -1,
     storeDir,
     log,
     stop,
