@@ -1,4 +1,9 @@
-// transport-only CPU per batch: feeder -> RAW -> identity service -> OUT -> consumer, pinned with nats-server
+#!/usr/bin/env node
+// What the transport alone costs: feeder -> RAW -> a stage service whose operator passes the batch
+// through -> OUT -> consumer, all in this process, with a real nats-server -js: wall ms, this
+// process's CPU ms and nats-server's CPU ms per batch of 64 (the embedded sample), one line a round
+// (each round new streams). Run it pinned to one core with nats-server, as part 1 of bench/nats.mjs:
+//   taskset -c 0 node bench/nats-transport.mjs [BATCHES a round, default 48] [ROUNDS, default 6]
 import { readFileSync } from 'node:fs';
 import { cifarBatches, sampleDataDir, splitFile, toRecordBatch } from '@atkd/data';
 import { batchSource, connectNats, ensureBatchStream, ensureConsumer, jetstream, jetstreamManager, publishBatches, startStageService } from '@atkd/jetstream';
@@ -13,7 +18,8 @@ const js = jetstream(nc); const jsm = await jetstreamManager(nc);
 const nodeCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const procCpu = (pid) => { const st = readFileSync(`/proc/${pid}/stat`, 'utf8'); const f = st.slice(st.lastIndexOf(')') + 2).split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 let k = 0;
-for (let r = 0; r < 6; r++) {
+const ROUNDS = Number(process.argv[3] ?? 6);
+for (let r = 0; r < ROUNDS; r++) {
   k++;
   const raw = `R${k}`, out = `O${k}`;
   await ensureBatchStream(jsm, raw); await ensureBatchStream(jsm, out);
