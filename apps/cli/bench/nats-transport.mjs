@@ -11,7 +11,7 @@ import { startNatsServer } from '@atkd/jetstream/testing';
 import { from, lastValueFrom, map, take, tap, toArray } from 'rxjs';
 const N = Number(process.argv[2] ?? 48);
 const sample = splitFile(sampleDataDir(), 'train');
-const batches = await lastValueFrom(cifarBatches(sample, { batchSize: 64, epochs: 10 }).pipe(take(N), map((b) => toRecordBatch(b)), toArray()));
+const batches = await lastValueFrom(cifarBatches(sample, { batchSize: 64, epochs: Math.ceil(N / 6) + 1 }).pipe(take(N), map((b) => toRecordBatch(b)), toArray()));
 const server = await startNatsServer();
 const nc = await connectNats({ url: server.url });
 const js = jetstream(nc); const jsm = await jetstreamManager(nc);
