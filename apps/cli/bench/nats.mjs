@@ -10,6 +10,8 @@
 //     targets -> student SGD step, `distill` of @atkd/pipeline) in process, vs feeder -> RAW -> teacher
 //     service -> LOGITS -> the student's ordered stream reader (what `atkd distill --source` reads with)
 //     -> the same `distill` without its teacher stage; the same cores, paired the same way;
+//  2b. the same pipelines on every core: in process with every core's ATen threads, vs an `atkd serve
+//     teacher` process and the student (this process), one engine thread each, working at once;
 //  3. one vs two `atkd serve teacher` processes (one engine thread each) on every core, paired the same way.
 // Reported: each round's ratio, their median and spread (min..max): a machine whose load changes during
 // the run moves both halves of a round together, so the ratios are steadier than the absolute times.
@@ -17,7 +19,8 @@
 // work (CPU a batch) and waiting (wall - CPU on the pinned core).
 // Usage: npx nx run cli:bench [-- --batches 16 --batch 64 --rounds 7 --service-rounds 5 --cores 0 --teachers resnet20,resnet56]
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@atkd/backend';
@@ -26,7 +29,8 @@ import { distill } from '@atkd/pipeline';
 import { StudentTrainer } from '@atkd/student';
 import { OrderedStreamReader, batchSource, connectNats, ensureBatchStream, ensureConsumer, jetstream, jetstreamManager, publishBatches, startStageService } from '@atkd/jetstream';
 import { startNatsServer } from '@atkd/jetstream/testing';
-import { createModel, loadAnyModel } from '@atkd/models';
+import { createModel, loadAnyModel, saveModel } from '@atkd/models';
+import { setTorchThreads } from '@atkd/backend-torch';
 import { addTeacherLogits } from '@atkd/teacher';
 import { from, lastValueFrom, map, of, take, tap, toArray } from 'rxjs';
 
@@ -240,10 +244,82 @@ for (const [arch, studentArch] of pairs) {
   model.dispose();
 }
 
-// part 3: 1 vs 2 teacher services (separate processes, one engine thread each), every core
+// part 2b: the whole pipeline on every core. In process: distill with every core's ATen threads. Over
+// NATS, as atkd is deployed on one machine: an `atkd serve teacher` process and the student (this
+// process, distill without its teacher stage) with one engine thread each, working at once, and
+// nats-server; this process and nats-server are let onto every core for this part.
 const nproc = Number(spawnSync('nproc', ['--all']).stdout.toString().trim()); // all cores (this process is pinned)
-function serve(fromStream, to) {
-  const child = spawn('taskset', ['-c', `0-${nproc - 1}`, process.execPath, MAIN, 'serve', 'teacher', '--nats', server.url, '--from', fromStream, '--to', to, '--teacher', TEACHER, '--arch', 'resnet20', '--in-flight', '1', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
+const pinTo = (pid, cores) => spawnSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+const tmpModels = mkdtempSync(join(tmpdir(), 'atkd-nats-bench-'));
+async function teacherSpec(arch) {
+  if (arch === 'resnet20') return { spec: TEACHER, arch: 'resnet20' };
+  const dir = join(tmpModels, arch);
+  if (!existsSync(dir)) await saveModel(model, dir);
+  return { spec: dir };
+}
+let spec;
+async function allCoresInProcess() {
+  setTorchThreads(nproc);
+  try {
+    return await pipelineInProcess();
+  } finally {
+    setTorchThreads(1);
+  }
+}
+async function allCoresOverNats() {
+  streamNo++;
+  const raw = `ARAW${streamNo}`;
+  const out = `AOUT${streamNo}`;
+  await ensureBatchStream(jsm, raw);
+  await ensureBatchStream(jsm, out);
+  const p = serve(raw, out, spec);
+  try {
+    await p.ready; // start-up is not timed
+    const reader = await OrderedStreamReader.open(js, jsm, { stream: out, consumer: 'student', log: () => undefined }, null);
+    let producing;
+    const r = await timed(async () => {
+      producing = lastValueFrom(from(batches.map((batch, step) => ({ batch, epoch: 0, step }))).pipe(publishBatches(nc, js, raw), toArray()));
+      await lastValueFrom(distill({ source: reader.segment(0, N).pipe(map((d) => d.batch)), teacher: null, student: trainer }).pipe(toArray()));
+    });
+    await producing;
+    reader.close();
+    return r;
+  } finally {
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }
+}
+const allCoresByPair = [];
+if (hasTaskset && nproc > 1) {
+  pinTo(process.pid, `0-${nproc - 1}`);
+  pinTo(server.pid, `0-${nproc - 1}`);
+  for (const [arch, studentArch] of pairs) {
+    model = await teacherModel(arch);
+    spec = await teacherSpec(arch);
+    const studentNet = createModel(studentArch, { classes: 100 });
+    trainer = new StudentTrainer(studentNet);
+    progress(`engine ${info.name}, pipeline ${arch} -> ${studentArch} on ${nproc} cores; warm-up`);
+    await allCoresInProcess();
+    await allCoresOverNats();
+    const rs = [];
+    for (let r = 0; r < rounds; r++) {
+      const [a, b] = await paired(r, allCoresInProcess, allCoresOverNats);
+      rs.push({ tin: a.ms, tnats: b.ms, gain: a.ms / b.ms });
+      progress(`part 2b ${arch} -> ${studentArch} round ${r + 1}/${rounds}: in process (${nproc} threads) ${imgs(a.ms)} img/s, over NATS (teacher service + student, 1 thread each) ${imgs(b.ms)} img/s, ${(a.ms / b.ms).toFixed(2)}x`);
+    }
+    allCoresByPair.push({ arch, studentArch, rs });
+    trainer.dispose();
+    studentNet.dispose();
+    model.dispose();
+  }
+}
+rmSync(tmpModels, { recursive: true, force: true });
+
+// part 3: 1 vs 2 teacher services (separate processes, one engine thread each), every core
+/** An `atkd serve teacher` process on every core, one engine thread: the embedded resnet20, or a saved model directory. */
+function serve(fromStream, to, teacher = { spec: TEACHER, arch: 'resnet20' }) {
+  const archFlag = teacher.arch === undefined ? [] : ['--arch', teacher.arch];
+  const child = spawn('taskset', ['-c', `0-${nproc - 1}`, process.execPath, MAIN, 'serve', 'teacher', '--nats', server.url, '--from', fromStream, '--to', to, '--teacher', teacher.spec, ...archFlag, '--in-flight', '2', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'], env: ENV });
   let err = '';
   const exited = new Promise((r) => child.once('exit', r));
   const ready = new Promise((res, rej) => {
@@ -298,6 +374,13 @@ for (const { arch, studentArch, rs } of pipelineByPair) {
   console.log(`  NATS overhead (1 - t_in/t_nats, per round): ${spread(rs.map((p) => p.overhead), pct)}  [target < 10%]`);
   console.log(`  rounds: ${rs.map((p) => pct(p.overhead)).join(', ')}`);
   console.log(`  CPU a batch (ms): in process ${spread(rs.map((p) => p.cpuIn / N), (x) => x.toFixed(1))}; over NATS ${spread(rs.map((p) => p.cpuNats / N), (x) => x.toFixed(1))}, of which nats-server ${spread(rs.map((p) => p.natsServer / N), (x) => x.toFixed(1))}`);
+}
+if (allCoresByPair.length > 0) {
+  console.log(`part 2b: the whole pipeline on all ${nproc} cores: in process (distill, ${nproc} ATen threads) vs over NATS (an atkd serve teacher process and the student in this one, 1 thread each, at once), ${rounds} paired rounds a pair`);
+  for (const { arch, studentArch, rs } of allCoresByPair) {
+    console.log(`${arch} -> ${studentArch}: in process ${spread(rs.map((p) => (rows * 1000) / p.tin), (x) => `${x.toFixed(1)} img/s`)}; over NATS ${spread(rs.map((p) => (rows * 1000) / p.tnats), (x) => `${x.toFixed(1)} img/s`)}`);
+    console.log(`  over NATS / in process (t_in/t_nats, per round): ${spread(rs.map((p) => p.gain), (x) => `${x.toFixed(2)}x`)}; rounds ${rs.map((p) => `${p.gain.toFixed(2)}x`).join(', ')}`);
+  }
 }
 console.log(`part 3: ${nproc} cores (not pinned: nats-server and this process share them), ${serviceRounds} paired rounds`);
 console.log(`  speed-up of 2 teacher services over 1 (t_1/t_2, per round): ${spread(part2.map((p) => p.speedup), (x) => `${x.toFixed(2)}x`)}`);
