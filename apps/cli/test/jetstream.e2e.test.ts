@@ -210,6 +210,9 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
     const ck = (dir: string, f: string) => readFileSync(join(dir, 'checkpoints', 'latest', f));
     for (const f of ['weights.bin', 'optimizer.bin']) expect(ck(runDir, f).equals(ck(join(work, 'inproc'), f)), f).toBe(true);
     if (code === 0) expect(log).toMatch(/stream LIVE: 12 steps done from \d+ deliveries/);
+    // the first line names where the teacher's logits come from; no teacher file is loaded or named
+    expect(log).toMatch(/atkd distill: teacher logits from nats:\/\/127\.0\.0\.1:\d+\/LIVE -> student /);
+    expect(log).not.toMatch(/atkd distill: teacher \S+\.pth/);
   });
 
   it('distill --source names a missing stream, and a server that wants credentials refuses a client without them', async () => {

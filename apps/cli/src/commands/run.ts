@@ -138,7 +138,9 @@ async function run(command: 'distill' | 'train', argv: readonly string[], io: Co
     throw error;
   }
 
-  out.info(`atkd ${command}: ${config.command === 'distill' ? `teacher ${config.teacher} (${config.teacherArch ?? 'TF.js'}) -> student ${config.student}, strategy ${config.strategy}` : `model ${config.student}`}, presets ${config.presets.join(', ')}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}; run directory ${runDir}`);
+  // with --source the teacher's logits come in the stream (no teacher is loaded): name the stream
+  const teacherPart = config.source !== null ? `teacher logits from ${config.source}` : `teacher ${config.teacher} (${config.teacherArch ?? 'TF.js'})`;
+  out.info(`atkd ${command}: ${config.command === 'distill' ? `${teacherPart} -> student ${config.student}, strategy ${config.strategy}` : `model ${config.student}`}, presets ${config.presets.join(', ')}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}; run directory ${runDir}`);
   const source = sourceUrl === null ? undefined : { ...parseSourceUrl(sourceUrl), credsFile: stringFlag(args, 'nats-creds'), tlsCaFile: stringFlag(args, 'tls-ca') };
   const summary = await runTraining({ config, runDir, resume: resumeDir !== undefined, out, resumeCommand: `${selfCommand()} ${command} --resume ${runDir}${config.source !== null && config.source.includes('***@') ? ` --source ${config.source.replace('***@', 'USER:PASS@')}` : ''}`, source });
 
