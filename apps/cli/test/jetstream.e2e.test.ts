@@ -60,14 +60,28 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
 
   it('two teacher services, one SIGKILLed mid-epoch: every batch reaches the logits stream exactly once, with the in-process logits', async () => {
     const serve = ['serve', 'teacher', '--nats', server.url, '--from', 'RAW', '--to', 'LOGITS', '--teacher', EMBEDDED, '--arch', 'resnet20', '--ack-wait', '2', '--in-flight', '1'];
-    const a = spawnAtkd(serve);
-    const b = spawnAtkd(serve);
-    await Promise.all([a.ready, b.ready]);
+    // RAW holds the 12 batches before any service runs
     const feed = atkd(feedArgs('RAW'));
     expect(feed.code, feed.stderr).toBe(0);
     const jsm = await jetstreamManager(nc);
     const count = async () => (await jsm.streams.info('LOGITS')).state.messages;
-    await until('3 batches with logits', async () => (await count()) >= 3);
+    // A alone: while RAW has more it holds a batch at almost every moment. It is frozen (SIGSTOP) holding
+    // one as the server sees it, once any ack it sent before the signal has arrived; caught again otherwise.
+    const a = spawnAtkd(serve);
+    await a.ready;
+    for (let attempt = 1; ; attempt++) {
+      a.child.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 150));
+      if ((await jsm.consumers.info('RAW', 'atkd-teacher-LOGITS')).num_ack_pending >= 1) break;
+      expect(attempt, 'service A never held a batch when frozen').toBeLessThan(20);
+      a.child.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 5 * attempt));
+    }
+    expect(await count()).toBeLessThan(12);
+    // B does the rest, and after the ack wait (2 s) the batch A holds; then A is killed
+    const b = spawnAtkd(serve);
+    await b.ready;
+    await until('11 batches with logits', async () => (await count()) >= 11);
     a.child.kill('SIGKILL');
     await a.exited;
     await until('all 12 batches with logits', async () => (await count()) >= 12);
@@ -77,7 +91,7 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
     expect(await b.exited).toBe(0);
     const stats = /stopped \(SIGTERM\): (\d+) batches, \d+ rows, (\d+) duplicates, (\d+) redeliveries/.exec(b.stderr());
     expect(stats, b.stderr()).not.toBeNull();
-    // the killed one held a batch: the survivor got it again after the ack wait
+    // the killed one held a batch: the survivor got it again after the ack wait (and no batch twice in LOGITS)
     expect(Number(stats?.[3])).toBeGreaterThanOrEqual(1);
 
     await ensureConsumer(jsm, 'LOGITS', 'count');
@@ -149,12 +163,14 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
     for (const f of ['weights.bin', 'optimizer.bin']) expect(ck(cut, f).equals(ck(inproc, f)), f).toBe(true);
   });
 
-  // (after the tests above: LOGITS holds the 12 batches with logits, work/inproc the in-process run's checkpoint)
-  it('the server restarted while distill --source runs: the run continues (or says why and resumes) and ends with the in-process weights', async () => {
+  /**
+   * A copy of LOGITS, message for message (ids, headers, bytes), to publish to `stream` by step: its
+   * `publish(from, to)` retries while the test's own connection gets back to a restarted server.
+   */
+  async function logitsCopy(stream: string): Promise<{ publish(from: number, to: number): Promise<void> }> {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
-    // LIVE gets the LOGITS messages as they are (ids, headers, bytes), by step: 0-5 now, 6-11 after the restart
-    await ensureBatchStream(jsm, 'LIVE');
+    await ensureBatchStream(jsm, stream);
     const info = await jsm.streams.info('LOGITS');
     expect(info.state.messages).toBe(12);
     const msgs: { step: number; epoch: number; m: NonNullable<Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>> }[] = [];
@@ -165,35 +181,50 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
     }
     msgs.sort((a, b) => a.step - b.step);
     expect(msgs.map((x) => x.step)).toEqual(Array.from({ length: 12 }, (_, i) => i));
-    const publishSteps = async (part: typeof msgs) => {
-      for (const { m, epoch, step } of part) {
-        // retried while the test's own connection gets back to a restarted server (the id makes a retry harmless)
-        await until(`step ${step} published to LIVE`, () =>
-          js.publish(batchSubject('LIVE'), m.data, { headers: m.header, msgID: batchMessageId(epoch, step), timeout: 2000 }).then(
-            () => true,
-            () => false,
-          ),
-        );
-      }
+    return {
+      async publish(from, to) {
+        for (const { m, epoch, step } of msgs.slice(from, to)) {
+          // (the id makes a retry harmless)
+          await until(`step ${step} published to ${stream}`, () =>
+            js.publish(batchSubject(stream), m.data, { headers: m.header, msgID: batchMessageId(epoch, step), timeout: 2000 }).then(
+              () => true,
+              () => false,
+            ),
+          );
+        }
+      },
     };
-    await publishSteps(msgs.slice(0, 6));
+  }
+  const restartCommon = ['--epochs', '2', '--batch-size', '16', '--steps-per-epoch', '6', '--seed', '3', '--test-limit', '32', '--eval-batch-size', '32', '--no-plots'];
+  /** The step of the run's latest checkpoint (-1 before the first). */
+  const checkpointStep = (runDir: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(runDir, 'checkpoints', 'latest', 'state.json'), 'utf8')) as { step: number }).step;
+    } catch {
+      return -1;
+    }
+  };
+  /** The run's final weights and optimizer state equal the in-process run's: every step exactly once, in order. */
+  const expectInProcessWeights = (runDir: string) => {
+    expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).steps).toBe(12);
+    const ck = (dir: string, f: string) => readFileSync(join(dir, 'checkpoints', 'latest', f));
+    for (const f of ['weights.bin', 'optimizer.bin']) expect(ck(runDir, f).equals(ck(join(work, 'inproc'), f)), f).toBe(true);
+  };
+
+  // (after the tests above: LOGITS holds the 12 batches with logits, work/inproc the in-process run's checkpoint)
+  it('the server restarted while distill --source runs: the run continues (or says why and resumes) and ends with the in-process weights', async () => {
+    const jsm = await jetstreamManager(nc);
+    // LIVE gets the LOGITS messages by step: 0-5 now, 6-11 after the restart
+    const live = await logitsCopy('LIVE');
+    await live.publish(0, 6);
 
     const runDir = join(work, 'restart');
-    const common = ['--epochs', '2', '--batch-size', '16', '--steps-per-epoch', '6', '--seed', '3', '--test-limit', '32', '--eval-batch-size', '32', '--no-plots'];
-    const student = spawnAtkd(['distill', ...common, '--checkpoint-every', '2', '--source', `${server.url}/LIVE`, '--out', runDir], /$^/);
-    const state = join(runDir, 'checkpoints', 'latest', 'state.json');
-    const step = () => {
-      try {
-        return (JSON.parse(readFileSync(state, 'utf8')) as { step: number }).step;
-      } catch {
-        return -1;
-      }
-    };
+    const student = spawnAtkd(['distill', ...restartCommon, '--checkpoint-every', '2', '--source', `${server.url}/LIVE`, '--out', runDir], /$^/);
     // the student has done steps of the first six and waits for step 6, which is not there yet
-    await until('the student at step 4', () => step() >= 4, 90_000);
+    await until('the student at step 4', () => checkpointStep(runDir) >= 4, 90_000);
     expect(student.child.exitCode).toBeNull();
     server = await server.restart();
-    await publishSteps(msgs.slice(6)); // (nc reconnected to the restarted server)
+    await live.publish(6, 12); // (nc reconnected to the restarted server)
     const code = await student.exited;
     let log = student.stderr() + student.stdout();
     if (code !== 0) {
@@ -205,14 +236,35 @@ describe('atkd feed and atkd serve teacher over NATS JetStream', () => {
       log += resumed.stderr + resumed.stdout;
     }
     expect((await jsm.streams.info('LIVE')).state.messages).toBe(12); // nothing re-published or lost in the stream
-    expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).steps).toBe(12);
-    // every step exactly once: the same weights as the in-process run over the same batches
-    const ck = (dir: string, f: string) => readFileSync(join(dir, 'checkpoints', 'latest', f));
-    for (const f of ['weights.bin', 'optimizer.bin']) expect(ck(runDir, f).equals(ck(join(work, 'inproc'), f)), f).toBe(true);
+    expectInProcessWeights(runDir);
     if (code === 0) expect(log).toMatch(/stream LIVE: 12 steps done from \d+ deliveries/);
     // the first line names where the teacher's logits come from; no teacher file is loaded or named
     expect(log).toMatch(/atkd distill: teacher logits from nats:\/\/127\.0\.0\.1:\d+\/LIVE -> student /);
     expect(log).not.toMatch(/atkd distill: teacher \S+\.pth/);
+  });
+
+  it('the server away longer than the outage timeout (ATKD_NATS_OUTAGE_S): distill --source fails with one line naming the stream, and --resume ends with the in-process weights', async () => {
+    const away = await logitsCopy('AWAY');
+    await away.publish(0, 6);
+    const runDir = join(work, 'away');
+    const student = spawnAtkd(['distill', ...restartCommon, '--checkpoint-every', '2', '--source', `${server.url}/AWAY`, '--out', runDir], /$^/, { ATKD_NATS_OUTAGE_S: '2' });
+    await until('the student at step 4', () => checkpointStep(runDir) >= 4, 90_000);
+    expect(student.child.exitCode).toBeNull();
+    await server.stop(true); // the store stays for the restart
+    const code = await student.exited;
+    const log = student.stderr() + student.stdout();
+    expect(code).toBe(1);
+    expect(log).toMatch(/stream AWAY, consumer \S+: no message could be pulled for 2 s \(.*\); is the NATS server up\?/);
+    expect(log).not.toMatch(/\n\s+at /);
+    const done = checkpointStep(runDir);
+    expect(done).toBeGreaterThanOrEqual(4);
+    expect(done).toBeLessThanOrEqual(6);
+    server = await server.restart();
+    await away.publish(6, 12);
+    const resumed = atkd(['distill', '--resume', runDir, '--no-plots']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((await (await jetstreamManager(nc)).streams.info('AWAY')).state.messages).toBe(12);
+    expectInProcessWeights(runDir);
   });
 
   it('distill --source names a missing stream, and a server that wants credentials refuses a client without them', async () => {

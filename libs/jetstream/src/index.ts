@@ -18,3 +18,4 @@ export { startStageService, type StageServiceHandle, type StageServiceOptions, t
 export { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 export type { NatsConnection } from '@nats-io/transport-node';
 export { OrderedStreamReader, type OrderedReaderOptions, type OrderedReaderStats, type StreamPosition } from './ordered-reader.js';
+export { DEFAULT_OUTAGE_TIMEOUT_MS, outageTimeoutMs } from './outage.js';

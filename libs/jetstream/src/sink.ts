@@ -11,6 +11,7 @@ import { encodeBatchMessage, type Envelope } from './codec.js';
 import { JetStreamError, describeCause } from './errors.js';
 import { batchSubject } from './subjects.js';
 import { aheadThrottle, type ThrottleOptions, type WaitForRoomOptions } from './throttle.js';
+import { outageTimeoutMs } from './outage.js';
 
 export interface PublishedBatch<T extends Envelope = Envelope> {
   input: T;
@@ -26,7 +27,7 @@ export interface SinkOptions {
   throttle?: ThrottleOptions;
   /** Progress while held back by the throttle, and a signal that ends the wait (the operator then completes). */
   wait?: WaitForRoomOptions;
-  /** Milliseconds to keep retrying a publish while the server is away (default 120 s). */
+  /** Milliseconds to keep retrying a publish while the server is away (default 120 s, or ATKD_NATS_OUTAGE_S). */
   outageTimeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -41,7 +42,7 @@ export async function publishBatch(nc: NatsConnection, js: JetStreamClient, stre
     throw new JetStreamError(`stream ${stream}: batch at step ${e.step} (epoch ${e.epoch}) encodes to ${enc.data.length} bytes, over the server's max_payload ${max}; use a smaller --batch-size or raise max_payload in the server's config`);
   }
   const subject = batchSubject(stream);
-  const outage = options.outageTimeoutMs ?? 120_000;
+  const outage = options.outageTimeoutMs ?? outageTimeoutMs();
   const started = Date.now();
   for (;;) {
     try {

@@ -10,6 +10,7 @@ import { Observable } from 'rxjs';
 import { decodeBatchMessage, type Envelope } from './codec.js';
 import { deadLetter } from './dead-letter.js';
 import { BatchMessageError, JetStreamError, describeCause } from './errors.js';
+import { outageTimeoutMs } from './outage.js';
 
 /** One batch from the stream, unacknowledged until `ack()`. */
 export interface Delivery extends Envelope {
@@ -37,7 +38,7 @@ export interface SourceOptions {
   expiresMs?: number;
   /** Lines for dead letters and reconnects (default: stderr). */
   log?: (line: string) => void;
-  /** Milliseconds the source keeps retrying while the server is unreachable before it fails (default 120 s). */
+  /** Milliseconds the source keeps retrying while the server is unreachable before it fails (default 120 s, or ATKD_NATS_OUTAGE_S). */
   outageTimeoutMs?: number;
   /**
    * Nak what is still held when unsubscribed (default false: a downstream still working on a delivery
@@ -59,7 +60,7 @@ export function batchSource(js: JetStreamClient, options: SourceOptions): Observ
   const inFlight = Math.max(1, options.inFlight ?? 2);
   const expires = Math.max(1000, options.expiresMs ?? 2000);
   const log = options.log ?? stderrLog;
-  const outageTimeout = options.outageTimeoutMs ?? 120_000;
+  const outageTimeout = options.outageTimeoutMs ?? outageTimeoutMs();
   return new Observable<Delivery>((subscriber) => {
     let stopped = false;
     const held = new Set<Delivery>();

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { JetStreamError, describeCause } from './errors.js';
 import { isNotFound } from './streams.js';
+import { outageTimeoutMs } from './outage.js';
 
 export interface ThrottleOptions {
   jsm: JetStreamManager;
@@ -20,7 +21,7 @@ export interface ThrottleOptions {
   maxPending: number;
   /** Milliseconds between polls while held back (default 100). */
   pollMs?: number;
-  /** Milliseconds to keep asking while the server does not answer (an outage) before failing (default 120 s). */
+  /** Milliseconds to keep asking while the server does not answer (an outage) before failing (default 120 s, or ATKD_NATS_OUTAGE_S). */
   outageTimeoutMs?: number;
 }
 
@@ -63,7 +64,7 @@ export function aheadThrottle(stream: string, options: ThrottleOptions): AheadTh
   let known: number | null = null;
   let since = 0;
   const pollMs = options.pollMs ?? 100;
-  const outage = options.outageTimeoutMs ?? 120_000;
+  const outage = options.outageTimeoutMs ?? outageTimeoutMs();
   return {
     published() {
       since++;
