@@ -202,6 +202,21 @@ async function pipelineInProcess() {
     await lastValueFrom(distill({ source: from(batches), teacher: model, student: trainer }).pipe(toArray()));
   });
 }
+/**
+ * Timed: the batches published to `raw` while the student (`distill` without its teacher stage, on
+ * `trainer`) trains from `out` through its ordered stream reader, as `atkd distill --source` does.
+ */
+async function feedAndStudy(raw, out) {
+  const reader = await OrderedStreamReader.open(js, jsm, { stream: out, consumer: 'student', log: () => undefined }, null);
+  let producing;
+  const r = await timed(async () => {
+    producing = lastValueFrom(from(batches.map((batch, step) => ({ batch, epoch: 0, step }))).pipe(publishBatches(nc, js, raw), toArray()));
+    await lastValueFrom(distill({ source: reader.segment(0, N).pipe(map((d) => d.batch)), teacher: null, student: trainer }).pipe(toArray()));
+  });
+  await producing;
+  reader.close();
+  return r;
+}
 async function pipelineOverNats() {
   streamNo++;
   const raw = `PRAW${streamNo}`;
@@ -210,15 +225,7 @@ async function pipelineOverNats() {
   await ensureBatchStream(jsm, out);
   const svc = await startStageService(nc, { stage: `pteacher${streamNo}`, operator: op, from: raw, to: out, requests: false, log: () => undefined });
   try {
-    const reader = await OrderedStreamReader.open(js, jsm, { stream: out, consumer: 'student', log: () => undefined }, null);
-    let producing;
-    const r = await timed(async () => {
-      producing = lastValueFrom(from(batches.map((batch, step) => ({ batch, epoch: 0, step }))).pipe(publishBatches(nc, js, raw), toArray()));
-      await lastValueFrom(distill({ source: reader.segment(0, N).pipe(map((d) => d.batch)), teacher: null, student: trainer }).pipe(toArray()));
-    });
-    await producing;
-    reader.close();
-    return r;
+    return await feedAndStudy(raw, out);
   } finally {
     await svc.stop();
   }
@@ -275,15 +282,7 @@ async function allCoresOverNats() {
   const p = serve(raw, out, spec);
   try {
     await p.ready; // start-up is not timed
-    const reader = await OrderedStreamReader.open(js, jsm, { stream: out, consumer: 'student', log: () => undefined }, null);
-    let producing;
-    const r = await timed(async () => {
-      producing = lastValueFrom(from(batches.map((batch, step) => ({ batch, epoch: 0, step }))).pipe(publishBatches(nc, js, raw), toArray()));
-      await lastValueFrom(distill({ source: reader.segment(0, N).pipe(map((d) => d.batch)), teacher: null, student: trainer }).pipe(toArray()));
-    });
-    await producing;
-    reader.close();
-    return r;
+    return await feedAndStudy(raw, out);
   } finally {
     p.child.kill('SIGTERM');
     await p.exited;
