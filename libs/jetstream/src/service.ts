@@ -2,8 +2,9 @@
  * A stage as a service: pulls batches from one stream through a shared durable consumer (a work
  * queue: start more processes to go faster), runs the stage operator on each batch, publishes the
  * result to another stream with the same epoch/step/id (the server stores one output while the stage
- * works on the next input), and acks each input only after its output is stored. Stateless: every batch goes through a fresh subscription of the operator, so a killed
- * process loses nothing but its unacknowledged batches, which the server redelivers to another
+ * works on the next input), and acks each input only after its output is stored. Stateless: every
+ * batch goes through a fresh subscription of the operator, so a killed process loses nothing but its
+ * unacknowledged batches, which the server redelivers to another
  * (and whose re-published output the server de-duplicates). A batch the stage rejects goes to the
  * dead letters. The same operator also answers NATS service requests on `atkd.<stage>` (record
  * batches in, record batches out), with discovery and stats from `@nats-io/services`.
