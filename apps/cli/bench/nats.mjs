@@ -19,7 +19,7 @@
 // work (CPU a batch) and waiting (wall - CPU on the pinned core).
 // Usage: npx nx run cli:bench [-- --batches 16 --batch 64 --rounds 7 --service-rounds 5 --cores 0 --teachers resnet20,resnet56]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +30,7 @@ import { StudentTrainer } from '@atkd/student';
 import { OrderedStreamReader, batchSource, connectNats, ensureBatchStream, ensureConsumer, jetstream, jetstreamManager, publishBatches, startStageService } from '@atkd/jetstream';
 import { startNatsServer } from '@atkd/jetstream/testing';
 import { createModel, loadAnyModel, saveModel } from '@atkd/models';
+import { nodeCpuMs, procCpuMs } from './cpu-time.mjs';
 import { setTorchThreads } from '@atkd/backend-torch';
 import { addTeacherLogits } from '@atkd/teacher';
 import { from, lastValueFrom, map, of, take, tap, toArray } from 'rxjs';
@@ -100,23 +101,7 @@ const spread = (xs, f) => `median ${f(median(xs))}, min ${f(Math.min(...xs))}, m
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 const imgs = (ms) => ((rows * 1000) / ms).toFixed(1);
 
-// CPU time (ms) of this process and of nats-server over the timed window of each half, so that the
-// overhead can be told apart into work (CPU) and waiting (wall - CPU on the pinned core).
-const nodeCpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-/** utime + stime of a process from /proc (clock ticks of 10 ms), NaN where /proc is not there. */
-const procCpuMs = (pid) => {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return NaN;
-  }
-};
-/** Times `fn` (wall ms) with the CPU ms this process and nats-server spent meanwhile. */
+/** Times `fn` (wall ms) with the CPU ms this process and nats-server spent meanwhile (work vs waiting on the pinned core). */
 async function timed(fn) {
   const n0 = nodeCpuMs();
   const s0 = procCpuMs(server.pid);
@@ -144,13 +129,18 @@ async function inProcess() {
 }
 
 let streamNo = 0;
-async function overNats() {
-  streamNo++;
-  const raw = `BRAW${streamNo}`;
-  const out = `BOUT${streamNo}`;
+/** Two new streams for one measurement, `<prefix>RAW<n>` and `<prefix>OUT<n>`, and their number n. */
+async function freshStreams(prefix) {
+  const n = ++streamNo;
+  const raw = `${prefix}RAW${n}`;
+  const out = `${prefix}OUT${n}`;
   await ensureBatchStream(jsm, raw);
   await ensureBatchStream(jsm, out);
-  const svc = await startStageService(nc, { stage: `teacher${streamNo}`, operator: op, from: raw, to: out, requests: false, log: () => undefined });
+  return { raw, out, n };
+}
+async function overNats() {
+  const { raw, out, n } = await freshStreams('B');
+  const svc = await startStageService(nc, { stage: `teacher${n}`, operator: op, from: raw, to: out, requests: false, log: () => undefined });
   try {
     return await throughStreams(raw, out);
   } finally {
@@ -218,12 +208,8 @@ async function feedAndStudy(raw, out) {
   return r;
 }
 async function pipelineOverNats() {
-  streamNo++;
-  const raw = `PRAW${streamNo}`;
-  const out = `POUT${streamNo}`;
-  await ensureBatchStream(jsm, raw);
-  await ensureBatchStream(jsm, out);
-  const svc = await startStageService(nc, { stage: `pteacher${streamNo}`, operator: op, from: raw, to: out, requests: false, log: () => undefined });
+  const { raw, out, n } = await freshStreams('P');
+  const svc = await startStageService(nc, { stage: `pteacher${n}`, operator: op, from: raw, to: out, requests: false, log: () => undefined });
   try {
     return await feedAndStudy(raw, out);
   } finally {
@@ -274,11 +260,7 @@ async function allCoresInProcess() {
   }
 }
 async function allCoresOverNats() {
-  streamNo++;
-  const raw = `ARAW${streamNo}`;
-  const out = `AOUT${streamNo}`;
-  await ensureBatchStream(jsm, raw);
-  await ensureBatchStream(jsm, out);
+  const { raw, out } = await freshStreams('A');
   const p = serve(raw, out, spec);
   try {
     await p.ready; // start-up is not timed
@@ -331,11 +313,7 @@ function serve(fromStream, to, teacher = { spec: TEACHER, arch: 'resnet20' }) {
   return { child, ready, exited };
 }
 async function services(k) {
-  streamNo++;
-  const raw = `SRAW${streamNo}`;
-  const out = `SOUT${streamNo}`;
-  await ensureBatchStream(jsm, raw);
-  await ensureBatchStream(jsm, out);
+  const { raw, out } = await freshStreams('S');
   const procs = Array.from({ length: k }, () => serve(raw, out));
   try {
     await Promise.all(procs.map((p) => p.ready)); // start-up is not timed

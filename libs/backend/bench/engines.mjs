@@ -62,8 +62,8 @@ async function engineWorker(engine, threads) {
   };
 }
 
-const peerPolicy = ['OMP_WAIT_POLICY', 'GOMP_SPINCOUNT'].map((k) => process.env[`ATKD_PEER_${k}`] ? `${k}=${process.env[`ATKD_PEER_${k}`]}` : '').filter(Boolean).join(' ') || 'GOMP default';
 const torch = await PyTorchPeer.start(root, BATCH, args.includes('--no-torch'));
+const peerPolicy = torch.policy;
 if (torch.skipped) log(torch.skipped);
 const loadStart = loadavg()[0];
 log(`engines ${ENGINES.join(', ')} vs PyTorch ${torch.version ?? 'n/a'}; batch ${BATCH}; ${ROUNDS} round(s) of ${SECONDS}s slices; ` +

@@ -18,7 +18,7 @@ import { concatMap, filter, lastValueFrom, mergeMap, of, tap, type OperatorFunct
 import { deadLetter } from './dead-letter.js';
 import { describeCause } from './errors.js';
 import { publishBatch } from './sink.js';
-import { batchSource, type Delivery } from './source.js';
+import { batchSource, inFlightOf, type Delivery } from './source.js';
 import { ensureBatchStream, ensureConsumer } from './streams.js';
 import { serviceSubject } from './subjects.js';
 import { aheadThrottle, type RoomWait, type ThrottleOptions } from './throttle.js';
@@ -109,7 +109,7 @@ export async function startStageService(nc: NatsConnection, options: StageServic
   await ensureConsumer(jsm, options.from, consumer, { maxAckPending: options.maxAckPending, ackWaitMs: options.ackWaitMs });
   const stats: StageServiceStats = { batches: 0, rows: 0, duplicates: 0, deadLetters: 0, requests: 0, redeliveries: 0, held: 0, maxHeld: 0 };
   const room = options.throttle === undefined ? undefined : aheadThrottle(options.to, { ...options.throttle, jsm });
-  const inFlight = Math.max(1, options.inFlight ?? 2);
+  const inFlight = inFlightOf(options.inFlight);
 
   let service: Service | undefined;
   if (options.requests !== false) {

@@ -52,12 +52,20 @@ export interface SourceOptions {
 
 const stderrLog = (line: string) => void process.stderr.write(`${line}\n`);
 
+/** Deliveries a process holds at most unless told otherwise (the source's and a stage service's `inFlight`). */
+export const DEFAULT_IN_FLIGHT = 2;
+
+/** The in-flight bound in effect for an `inFlight` option: at least 1, {@link DEFAULT_IN_FLIGHT} when not given. */
+export function inFlightOf(inFlight: number | undefined): number {
+  return Math.max(1, inFlight ?? DEFAULT_IN_FLIGHT);
+}
+
 /**
  * Batches of `options.stream` through the durable consumer `options.consumer`. Never completes by
  * itself (a stream has no end): take what you need, or unsubscribe.
  */
 export function batchSource(js: JetStreamClient, options: SourceOptions): Observable<Delivery> {
-  const inFlight = Math.max(1, options.inFlight ?? 2);
+  const inFlight = inFlightOf(options.inFlight);
   const expires = Math.max(1000, options.expiresMs ?? 2000);
   const log = options.log ?? stderrLog;
   const outageTimeout = options.outageTimeoutMs ?? outageTimeoutMs();

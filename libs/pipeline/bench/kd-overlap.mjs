@@ -18,18 +18,17 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { applyOmpWaitPolicy } from '@atkd/backend-torch';
+import { initBackend } from '@atkd/backend';
+import { setTorchThreads } from '@atkd/backend-torch';
+import { cifarBatches, sampleDataDir, splitFile, toRecordBatch } from '@atkd/data';
+import { createModel, saveModel } from '@atkd/models';
+import { distill, workerStage } from '@atkd/pipeline';
+import { StudentTrainer } from '@atkd/student';
+import { from, lastValueFrom, map, take, toArray } from 'rxjs';
+import { PyTorchPeer } from '../../backend/bench/peer.mjs';
 
-applyOmpWaitPolicy(); // before libtorch loads (the worker's engine shares the process's OpenMP)
+// (the OpenMP wait policy is set by @atkd/backend-torch itself before libtorch loads, in this main thread)
 process.env['ATKD_THREADS'] = '1'; // the main thread's engine; a worker thread's engine takes 1 by default
-const { initBackend } = await import('@atkd/backend');
-const { createModel, saveModel } = await import('@atkd/models');
-const { cifarBatches, sampleDataDir, splitFile, toRecordBatch } = await import('@atkd/data');
-const { distill, workerStage } = await import('@atkd/pipeline');
-const { StudentTrainer } = await import('@atkd/student');
-const { from, lastValueFrom, map, take, toArray } = await import('rxjs');
-const { setTorchThreads } = await import('@atkd/backend-torch');
-const { PyTorchPeer } = await import('../../backend/bench/peer.mjs');
 
 const { values: args } = parseArgs({ options: {
   pairs: { type: 'string', default: 'resnet56:resnet20,resnet32x4:resnet8x4' },
