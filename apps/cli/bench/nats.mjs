@@ -17,7 +17,7 @@
 // the run moves both halves of a round together, so the ratios are steadier than the absolute times.
 // Each round also reports the CPU time of this process and of nats-server, so the overhead splits into
 // work (CPU a batch) and waiting (wall - CPU on the pinned core).
-// Usage: npx nx run cli:bench [-- --batches 16 --batch 64 --rounds 7 --service-rounds 5 --cores 0 --teachers resnet20,resnet56]
+// Usage: npx nx run cli:bench [-- --batches 16 --batch 64 --rounds 7 --service-rounds 5 --cores 0 --teachers resnet20,resnet56 --parts 1,2,2b,3]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     cores: { type: 'string', default: '0' },
     teachers: { type: 'string', default: 'resnet20,resnet56' },
     pairs: { type: 'string', default: 'resnet20:resnet8,resnet56:resnet20' },
+    parts: { type: 'string', default: '1,2,2b,3' },
     pinned: { type: 'boolean', default: false },
   },
 });
@@ -56,7 +57,7 @@ const ENV = { ...process.env, ATKD_THREADS: '1', ATKD_WASM_THREADS: '1' };
 // part 1 runs pinned: re-exec under taskset so that node (and the nats-server it starts) share the cores
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 if (!args.pinned && hasTaskset) {
-  const r = spawnSync('taskset', ['-c', args.cores, process.execPath, ...process.argv.slice(1), '--pinned'], { stdio: 'inherit', env: ENV });
+  const r = spawnSync('taskset', ['-c', args.cores, process.execPath, ...process.execArgv, ...process.argv.slice(1), '--pinned'], { stdio: 'inherit', env: ENV });
   process.exit(r.status ?? 1);
 }
 
@@ -67,6 +68,8 @@ const serviceRounds = Number(args['service-rounds']);
 for (const [k, v] of [['--batches', N], ['--batch', B], ['--rounds', rounds], ['--service-rounds', serviceRounds]]) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${k} must be a positive integer, got ${v}`);
 }
+const parts = new Set(args.parts.split(',').filter(Boolean));
+for (const p of parts) if (!['1', '2', '2b', '3'].includes(p)) throw new Error(`--parts: unknown part ${p} (the parts are 1, 2, 2b, 3)`);
 const t00 = performance.now();
 const elapsed = () => `${((performance.now() - t00) / 1000).toFixed(0)} s`;
 const progress = (s) => process.stderr.write(`[${elapsed()}] ${s}\n`);
@@ -159,7 +162,7 @@ async function paired(r, a, b) {
 }
 
 const part1ByTeacher = [];
-for (const arch of teacherArchs) {
+for (const arch of parts.has('1') ? teacherArchs : []) {
   model = await teacherModel(arch);
   op = addTeacherLogits(model);
   progress(`engine ${info.name}, teacher ${arch}; warm-up`);
@@ -217,7 +220,7 @@ async function pipelineOverNats() {
   }
 }
 const pipelineByPair = [];
-for (const [arch, studentArch] of pairs) {
+for (const [arch, studentArch] of parts.has('2') ? pairs : []) {
   model = await teacherModel(arch);
   op = addTeacherLogits(model);
   const studentNet = createModel(studentArch, { classes: 100 });
@@ -271,7 +274,7 @@ async function allCoresOverNats() {
   }
 }
 const allCoresByPair = [];
-if (hasTaskset && nproc > 1) {
+if (parts.has('2b') && hasTaskset && nproc > 1) {
   pinTo(process.pid, `0-${nproc - 1}`);
   pinTo(server.pid, `0-${nproc - 1}`);
   for (const [arch, studentArch] of pairs) {
@@ -324,14 +327,14 @@ async function services(k) {
   }
 }
 const part2 = [];
-for (let r = 0; r < serviceRounds; r++) {
+for (let r = 0; r < (parts.has('3') ? serviceRounds : 0); r++) {
   const [{ ms: t1 }, { ms: t2 }] = await paired(r, () => services(1), () => services(2));
   part2.push({ t1, t2, speedup: t1 / t2 });
   progress(`part 3 round ${r + 1}/${serviceRounds}: 1 service ${imgs(t1)} img/s, 2 services ${imgs(t2)} img/s, speed-up ${(t1 / t2).toFixed(2)}x`);
 }
 
 console.log(`engine ${info.name} (1 thread a process), ${N} batches of ${B} a round, ${elapsed()} in all`);
-console.log(`part 1: the teacher stage alone, core(s) ${args.cores} (taskset; node and nats-server), ${rounds} paired rounds a teacher (order alternating)`);
+if (parts.has('1')) console.log(`part 1: the teacher stage alone, core(s) ${args.cores} (taskset; node and nats-server), ${rounds} paired rounds a teacher (order alternating)`);
 for (const { arch, part1 } of part1ByTeacher) {
   console.log(`teacher ${arch}:`);
   console.log(`  in process:        ${spread(part1.map((p) => (rows * 1000) / p.tin), (x) => `${x.toFixed(1)} img/s`)}`);
@@ -343,7 +346,7 @@ for (const { arch, part1 } of part1ByTeacher) {
   console.log(`  CPU overhead (1 - cpu_in/cpu_nats, per round): ${spread(part1.map((p) => p.cpuOverhead), pct)}`);
   console.log(`  waiting on the pinned core (1 - cpu/wall): over NATS ${spread(part1.map((p) => 1 - p.cpuNats / p.tnats), pct)}; in process ${spread(part1.map((p) => 1 - p.cpuIn / p.tin), pct)}`);
 }
-console.log(`part 2: the whole pipeline (distill: teacher, temperature, soft targets, student step), core(s) ${args.cores}, ${rounds} paired rounds a pair`);
+if (parts.has('2')) console.log(`part 2: the whole pipeline (distill: teacher, temperature, soft targets, student step), core(s) ${args.cores}, ${rounds} paired rounds a pair`);
 for (const { arch, studentArch, rs } of pipelineByPair) {
   console.log(`${arch} -> ${studentArch}:`);
   console.log(`  in process:        ${spread(rs.map((p) => (rows * 1000) / p.tin), (x) => `${x.toFixed(1)} img/s`)}`);
@@ -359,9 +362,11 @@ if (allCoresByPair.length > 0) {
     console.log(`  over NATS / in process (t_in/t_nats, per round): ${spread(rs.map((p) => p.gain), (x) => `${x.toFixed(2)}x`)}; rounds ${rs.map((p) => `${p.gain.toFixed(2)}x`).join(', ')}`);
   }
 }
-console.log(`part 3: ${nproc} cores (not pinned: nats-server and this process share them), ${serviceRounds} paired rounds`);
-console.log(`  speed-up of 2 teacher services over 1 (t_1/t_2, per round): ${spread(part2.map((p) => p.speedup), (x) => `${x.toFixed(2)}x`)}`);
-console.log(`  rounds: ${part2.map((p) => `${p.speedup.toFixed(2)}x`).join(', ')}`);
+if (parts.has('3')) {
+  console.log(`part 3: ${nproc} cores (not pinned: nats-server and this process share them), ${serviceRounds} paired rounds`);
+  console.log(`  speed-up of 2 teacher services over 1 (t_1/t_2, per round): ${spread(part2.map((p) => p.speedup), (x) => `${x.toFixed(2)}x`)}`);
+  console.log(`  rounds: ${part2.map((p) => `${p.speedup.toFixed(2)}x`).join(', ')}`);
+}
 
 await nc.close();
 await server.stop();

@@ -14,13 +14,26 @@ import { ATKD_RELU6_GRAD } from './kernels/AtkdRelu6Grad.js';
 type GradFunc = GradConfig['gradFunc'];
 type TorchGrad = (dy: Tensor, saved: Tensor[], attrs: NamedAttrMap) => ReturnType<GradFunc> | null;
 
-const registered: string[] = [];
+/** The gradient configs registered here, by kernel name. */
+const ours = new Map<string, GradConfig>();
+
+/** Whether the gradient registered for `kernelName` is the one registered here. */
+function inPlace(kernelName: string): boolean {
+  const config = ours.get(kernelName);
+  return config !== undefined && getGradient(kernelName) === config;
+}
+
+function register(config: GradConfig): void {
+  registerGradient(config);
+  ours.set(config.kernelName, config);
+}
 
 /** Registers `torchGrad` for `kernelName`; returning null (or another backend active) defers to the previous gradient. */
 function deferring(kernelName: string, inputsToSave: string[], torchGrad: TorchGrad): void {
+  if (inPlace(kernelName)) return;
   const previous = getGradient(kernelName);
   if (previous !== undefined && JSON.stringify(previous.inputsToSave ?? []) !== JSON.stringify(inputsToSave)) return;
-  registerGradient({
+  register({
     kernelName,
     inputsToSave,
     gradFunc: (dy, saved, attrs) => {
@@ -30,12 +43,16 @@ function deferring(kernelName: string, inputsToSave: string[], torchGrad: TorchG
       return previous.gradFunc(dy, saved, attrs);
     },
   });
-  registered.push(kernelName);
 }
 
-/** Registers the fused gradients (idempotent). Returns the kernels whose gradient is fused on torch. */
+/**
+ * Registers the fused gradients, and registers again any that was replaced since (TF.js's
+ * `@tensorflow/tfjs` registers its own gradients when it is first imported: a program that imports
+ * `@atkd/backend-torch` before it would otherwise train with TF.js's composed gradients: distill
+ * resnet20 -> resnet8 took 1.2x as long a batch; `initBackend` calls this through
+ * `registerTorchBackend`). Returns the kernels whose gradient is fused on torch.
+ */
 export function registerTorchGradients(): string[] {
-  if (registered.length > 0) return [...registered];
   // FusedBatchNorm: the five gradients in one native call (TF.js composes ~12 full-size ops).
   deferring(FusedBatchNorm, ['x', 'mean', 'variance', 'scale'], (dy, [x, mean, variance, scale], attrs) => {
     if (mean.rank !== 1) return null;
@@ -48,7 +65,7 @@ export function registerTorchGradients(): string[] {
   // AtkdBatchNormTrain (a torch-only kernel, so nothing to defer to): dx, dscale, doffset in one call.
   // dys are [dy, dmean, dvariance]; the engine passes zeros for the statistics when nothing used them
   // on the path to the loss (the moving averages are not on it); the native side skips zero ones.
-  registerGradient({
+  if (!inPlace(ATKD_BATCH_NORM_TRAIN)) register({
     kernelName: ATKD_BATCH_NORM_TRAIN,
     inputsToSave: ['x', 'scale'],
     outputsToSave: [false, true, true],
@@ -60,7 +77,6 @@ export function registerTorchGradients(): string[] {
       return { x: () => dx, scale: () => dscale, offset: () => doffset };
     },
   });
-  registered.push(ATKD_BATCH_NORM_TRAIN);
   // Relu / Relu6: one pass instead of Step + Cast + Multiply.
   deferring(Relu, ['x'], (dy, [x]) => ({ x: () => engine().runKernel(ATKD_RELU_GRAD, { dy, x }, {}) as Tensor }));
   deferring(Relu6, ['x'], (dy, [x]) => ({ x: () => engine().runKernel(ATKD_RELU6_GRAD, { dy, x }, {}) as Tensor }));
@@ -73,5 +89,10 @@ export function registerTorchGradients(): string[] {
     const reps = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
     return { x: () => tile(reshape(div(dy, reduceSize), keep), reps) };
   });
-  return [...registered];
+  return torchFusedGradients();
+}
+
+/** The kernels whose gradient is the fused torch one now (registered here and not replaced since). */
+export function torchFusedGradients(): string[] {
+  return [...ours.keys()].filter(inPlace);
 }

@@ -9,5 +9,6 @@ export {
 } from './register.js';
 export { torchUnavailable, applyOmpWaitPolicy, DEFAULT_GOMP_SPINCOUNT, type TorchNative } from './native.js';
 export { TorchBackend, type TorchMemoryInfo } from './backend.js';
+export { torchFusedGradients } from './gradients.js';
 export { fallbackKernelsUsed, resetFallbackKernelsUsed, setFallbackWarning } from './fallback.js';
 export { threadsFrom } from './threads.js';

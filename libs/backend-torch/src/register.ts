@@ -23,7 +23,10 @@ function native(): TorchNative {
 
 /** Registers backend `torch`; returns false (see `torchUnavailable()`) when the addon is missing. */
 export function registerTorchBackend(): boolean {
-  if (registered) return true;
+  if (registered) {
+    registerTorchGradients(); // again, in case a later import replaced them
+    return true;
+  }
   const n = loadNative();
   if (n === null) return false;
   for (const config of torchKernelConfigs) {

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   TorchBackend, fallbackKernelsUsed, nativeTensorCount, resetFallbackKernelsUsed, setFallbackWarning, torchFallbackKernelNames,
   torchKernelNames, torchThreads, torchVersion, setTorchThreads, applyOmpWaitPolicy, DEFAULT_GOMP_SPINCOUNT, torchHeapPolicy,
+  registerTorchBackend, torchFusedGradients,
 } from '../src/index.js';
 import { SKIP } from './helpers.js';
 
@@ -28,6 +29,23 @@ describe.skipIf(SKIP !== null)('the torch backend', () => {
     expect(torchKernelNames()).toContain('Conv2DBackpropFilter');
     expect(torchFallbackKernelNames()).not.toContain('Conv2D');
     expect(torchFallbackKernelNames().length).toBeGreaterThan(0);
+  });
+
+  it('registers its fused gradients again when another registration replaced them (TF.js importing after it)', () => {
+    const fused = ['FusedBatchNorm', 'AtkdBatchNormTrain', 'Relu', 'Relu6', 'Mean'];
+    expect(torchFusedGradients()).toEqual(expect.arrayContaining(fused));
+    const ours = tf.getGradient('Relu');
+    // what @tensorflow/tfjs does when it is first imported after @atkd/backend-torch: its own composed gradient
+    tf.registerGradient({ kernelName: 'Relu', inputsToSave: ['x'], gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.step(x)) }) });
+    expect(tf.getGradient('Relu')).not.toBe(ours);
+    expect(torchFusedGradients()).not.toContain('Relu');
+    expect(registerTorchBackend()).toBe(true);
+    expect(torchFusedGradients()).toEqual(expect.arrayContaining(fused));
+    expect(tf.getGradient('Relu')).not.toBe(ours); // a new wrapper, deferring to the replacement off torch
+    const x = tf.tensor1d([-1, 2, 0.5]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(x);
+    expect(Array.from(g.dataSync())).toEqual([0, 1, 1]);
+    tf.dispose([x, g]);
   });
 
   it('OpenMP threads spin briefly (GOMP_SPINCOUNT=10000) unless the user chose a policy, set before libtorch loads', () => {

@@ -90,7 +90,7 @@ async function kdSetups() {
   const teacher = cifarResNet(20);
   const s = makeTrainStep(student, BATCH);
   const x = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 3);
-  const sequential = () => { tf.tidy(() => teacher.apply(x, { training: false }).dataSync()); s.step(); };
+  const sequential = () => { const y = tf.tidy(() => teacher.apply(x, { training: false })); y.dataSync(); y.dispose(); s.step(); };
   const worker = new Worker(join(here, 'teacher-worker.mjs'), { workerData: { depth: 20 } });
   await new Promise((res) => worker.once('message', res));
   const xData = x.dataSync().slice();

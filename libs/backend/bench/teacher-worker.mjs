@@ -8,7 +8,10 @@ await initBackend({ prefer: 'wasm', log: false });
 const teacher = cifarResNet(workerData.depth);
 parentPort.on('message', (msg) => {
   if (msg.type === 'close') { teacher.dispose(); parentPort.close(); return; }
-  const logits = tf.tidy(() => teacher.apply(tf.tensor(msg.x, msg.shape), { training: false }).dataSync());
+  // the tensor out of the tidy, read after: tf.tidy walks a returned typed array index by index
+  const y = tf.tidy(() => teacher.apply(tf.tensor(msg.x, msg.shape), { training: false }));
+  const logits = y.dataSync();
+  y.dispose();
   parentPort.postMessage({ logits }, [logits.buffer]);
 });
 parentPort.postMessage({ ready: true });

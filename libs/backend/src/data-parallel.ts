@@ -139,10 +139,12 @@ export class DataParallelTrainer {
         [xs.buffer, ys.buffer, ...ws.map((w) => w.buffer as ArrayBuffer)]));
       row += rows;
     }
-    const own = tf.tidy(() => {
+    let own!: ReturnType<typeof shardGradients>;
+    // the tidy returns nothing: it would walk the returned gradient arrays element by element
+    tf.tidy(() => {
       const xs = tf.slice(x, 0, sizes[0]);
       const ys = tf.slice(y, 0, sizes[0]);
-      return shardGradients(this.model, xs, ys.dtype === 'float32' ? ys : tf.cast(ys, 'float32'), lossFor(this.loss));
+      own = shardGradients(this.model, xs, ys.dtype === 'float32' ? ys : tf.cast(ys, 'float32'), lossFor(this.loss));
     });
     const results = [{ loss: own.loss, grads: own.grads, nonTrainable: this.model.nonTrainableWeights.map((w) => w.read().dataSync() as Float32Array) }];
     for (const r of await Promise.all(replies)) {

@@ -44,10 +44,10 @@ port.on('message', (msg: ToWorker) => {
       if (model === null) throw new Error('step before init');
       const m = model;
       tf.tidy(() => m.setWeights(msg.weights.map((w, i) => tf.tensor(w, m.weights[i].shape as number[]))));
-      const res = tf.tidy(() => {
-        const x = tf.tensor(msg.x, msg.xShape);
-        const y = tf.tensor(msg.y, msg.yShape);
-        return shardGradients(m, x, y, lossFor(loss));
+      let res!: ReturnType<typeof shardGradients>;
+      // the tidy returns nothing: it would walk the returned gradient arrays element by element
+      tf.tidy(() => {
+        res = shardGradients(m, tf.tensor(msg.x, msg.xShape), tf.tensor(msg.y, msg.yShape), lossFor(loss));
       });
       const nonTrainable = m.nonTrainableWeights.map((w) => w.read().dataSync() as Float32Array).map((a) => a.slice());
       post({ type: 'grads', loss: res.loss, grads: res.grads, nonTrainable },

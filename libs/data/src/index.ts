@@ -18,6 +18,7 @@ export {
   INPUT_NORMALIZATIONS,
   INPUT_NORMALIZATION_NAMES,
   makeNormalizer,
+  InputBuffer,
   normalizerFor,
   type InputNormalization,
   type InputNormalizationName,

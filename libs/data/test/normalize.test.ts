@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { CIFAR100_MEAN, CIFAR100_STD, IMAGE_BYTES, INPUT_NORMALIZATION_NAMES, REPDISTILLER_MEAN, REPDISTILLER_STD, cifarBatches, makeNormalizer, normalizerFor, sampleDataDir, toNormalizedNHWC } from '../src/index.js';
+import { CIFAR100_MEAN, CIFAR100_STD, IMAGE_BYTES, INPUT_NORMALIZATION_NAMES, InputBuffer, REPDISTILLER_MEAN, REPDISTILLER_STD, cifarBatches, makeNormalizer, normalizerFor, sampleDataDir, toNormalizedNHWC } from '../src/index.js';
 import { bytes } from './helpers.js';
 
 describe('toNormalizedNHWC', () => {
@@ -45,6 +45,25 @@ describe('toNormalizedNHWC', () => {
     expect(toNormalizedNHWC(images, out)).toBe(out);
     expect(() => toNormalizedNHWC(images, new Float32Array(10))).toThrow(RangeError);
     expect(() => toNormalizedNHWC(new Uint8Array(100))).toThrow(RangeError);
+  });
+
+  it('InputBuffer hands out the same memory on every call, grown only when a call needs more', () => {
+    const buf = new InputBuffer();
+    const a = buf.take(2 * IMAGE_BYTES);
+    expect(a.length).toBe(2 * IMAGE_BYTES);
+    const b = buf.take(IMAGE_BYTES);
+    expect(b.length).toBe(IMAGE_BYTES);
+    expect(b.buffer).toBe(a.buffer);
+    const c = buf.take(3 * IMAGE_BYTES);
+    expect(c.length).toBe(3 * IMAGE_BYTES);
+    expect(c.buffer).not.toBe(a.buffer);
+    expect(buf.take(2 * IMAGE_BYTES).buffer).toBe(c.buffer);
+    // as a normalizer's out: the same values as a fresh array
+    const images = bytes(2 * IMAGE_BYTES, 5);
+    expect(Array.from(toNormalizedNHWC(images, buf.take(images.length)))).toEqual(Array.from(toNormalizedNHWC(images)));
+    expect(buf.take(0).length).toBe(0);
+    expect(() => buf.take(-1)).toThrow(RangeError);
+    expect(() => buf.take(1.5)).toThrow(/whole number/);
   });
 
   it('gives roughly zero mean and unit variance per channel on real CIFAR-100 images (the sample)', async () => {

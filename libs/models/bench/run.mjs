@@ -20,7 +20,7 @@ async function throughput(backend, name) {
   await tf.setBackend(backend);
   const model = createModel(name);
   const x = tf.randomNormal([batch, 32, 32, 3]);
-  const run = () => tf.tidy(() => model.predict(x)).dataSync();
+  const run = () => { const y = tf.tidy(() => model.predict(x)); y.dataSync(); y.dispose(); };
   run(); // warm-up (kernel setup, wasm compilation)
   let images = 0;
   const t0 = performance.now();

@@ -2,7 +2,7 @@
  * Evaluation of a classifier on CIFAR batches: top-1 and top-5 accuracy (inference mode, no gradient).
  */
 import * as tf from '@tensorflow/tfjs';
-import { CifarArrowFile, cifarBatches, epochLength, toNormalizedNHWC } from '@atkd/data';
+import { CifarArrowFile, InputBuffer, cifarBatches, epochLength, toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
 import { lastValueFrom, map, reduce, takeWhile, tap, type OperatorFunction } from 'rxjs';
 import { topKCorrect } from '@atkd/math';
@@ -45,22 +45,33 @@ function inputOf(batch: EvalInput, classes: number): { images: Uint8Array; label
   return { images: b.images, labels: b.fine, rows: b.size };
 }
 
+/** The network input of {@link evaluateBatch} (synchronous: its tensor is disposed before the next call). */
+const evalInput = new InputBuffer();
+
 /**
  * Evaluates `model` on one batch (inference mode: `training: false`, inside `tf.tidy`). A row counts
  * as correct only when its label is strictly inside the top k (ties against it); a NaN or infinite
  * logit, or a label outside 0..classes-1, throws a `RangeError` naming the row (and `where`, e.g.
  * `test batch 3`, when given).
  */
-export function evaluateBatch(model: tf.LayersModel, batch: EvalInput, normalize: (images: Uint8Array) => Float32Array = toNormalizedNHWC, where?: string): EvalCounts {
+export function evaluateBatch(model: tf.LayersModel, batch: EvalInput, normalize: (images: Uint8Array, out?: Float32Array) => Float32Array = toNormalizedNHWC, where?: string): EvalCounts {
   const classes = (model.outputs[0].shape[1] ?? 0) as number;
   const { images, labels, rows } = inputOf(batch, classes);
-  const { logits, ce } = tf.tidy(() => {
-    const x = tf.tensor4d(normalize(images), [rows, 32, 32, 3]);
+  // tensors out of the tidy, read after (tf.tidy walks a returned typed array index by index)
+  const result = tf.tidy(() => {
+    const x = tf.tensor4d(normalize(images, evalInput.take(images.length)), [rows, 32, 32, 3]);
     const out = model.apply(x, { training: false }) as tf.Tensor2D;
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
-    const loss = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(out)), 1));
-    return { logits: out.dataSync() as Float32Array, ce: loss.dataSync() as Float32Array };
+    return { out, loss: tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(out)), 1)) };
   });
+  let logits: Float32Array;
+  let ce: Float32Array;
+  try {
+    logits = result.out.dataSync() as Float32Array;
+    ce = result.loss.dataSync() as Float32Array;
+  } finally {
+    tf.dispose([result.out, result.loss]);
+  }
   let top1: number;
   let top5: number;
   try {

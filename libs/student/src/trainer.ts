@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CONVERGENCE_RADIUS, pearson, topKCorrect, zscore } from '@atkd/math';
 import { computeSoftTargets } from '@atkd/soft-targets';
 import { getStrategy, isLearnable, strategyNames, type FinishedTemperature, type LearnStep, type TemperatureStrategy } from '@atkd/temperature';
-import { toNormalizedNHWC } from '@atkd/data';
+import { InputBuffer, toNormalizedNHWC } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
 import { readDistillColumns, readImages, readLabels, type DistillColumns } from './batch.js';
 import { DEFAULT_BETA, DEFAULT_GAMMA, crossEntropyPerRowTf, type DistillLossOptions } from './loss.js';
@@ -171,6 +171,8 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
   private readonly finisher: TemperatureFinisher;
   private readonly loss: DistillationLoss;
   private steps = 0;
+  /** The network inputs of a step (the batch, MLKD's strong view), reused: a step disposes its tensors before the next. */
+  private readonly inputs = { batch: new InputBuffer(), strong: new InputBuffer() };
 
   constructor(model: tf.LayersModel, options: StudentOptions<M> = {}) {
     this.model = model;
@@ -218,7 +220,7 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
     const epoch = position.epoch ?? 0;
     const step = position.step ?? this.steps;
     const lr = this.optimizer.lrAt(epoch);
-    const input = (this.options.normalize ?? toNormalizedNHWC)(images);
+    const input = (this.options.normalize ?? toNormalizedNHWC)(images, this.inputs.batch.take(images.length));
     if (input.length !== rows * 32 * 32 * 3) throw new RangeError(`normalize returned ${input.length} values for ${rows} images`);
     let logits: Float32Array = new Float32Array(0);
     let loss = Number.NaN;
@@ -254,7 +256,7 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
     if (outShape.length !== 2 || outShape[1] !== cols.classes) {
       throw new RangeError(`the student outputs shape [${outShape.join(', ')}], the teacher_logits column has ${cols.classes} classes`);
     }
-    const input = (this.options.normalize ?? toNormalizedNHWC)(images);
+    const input = (this.options.normalize ?? toNormalizedNHWC)(images, this.inputs.batch.take(images.length));
     if (input.length !== rows * 32 * 32 * 3) throw new RangeError(`normalize returned ${input.length} values for ${rows} images`);
 
     const strategy = this.options.strategy;
@@ -270,7 +272,8 @@ export class StudentTrainer<M extends TrainerMode = 'distill'> {
       for (const name of [IMAGE_STRONG, TEACHER_LOGITS_STRONG]) {
         if (!hasColumn(batch.schema, name)) throw new ColumnError(name, `is missing: loss "${loss.name}" needs the strong view of every batch (distill with strongView, which adds ${IMAGE_STRONG}; the teacher stage adds ${TEACHER_LOGITS_STRONG})`, { source });
       }
-      strongView = { input: normalize(readImages(batch, source, IMAGE_STRONG)), teacher: readLogits(batch, TEACHER_LOGITS_STRONG, cols.classes, source).values };
+      const strongImages = readImages(batch, source, IMAGE_STRONG);
+      strongView = { input: normalize(strongImages, this.inputs.strong.take(strongImages.length)), teacher: readLogits(batch, TEACHER_LOGITS_STRONG, cols.classes, source).values };
     }
 
     interface Temps { teacher: ArrayLike<number>; student?: ArrayLike<number>; lossScale?: ArrayLike<number> }

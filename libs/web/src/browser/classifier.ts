@@ -77,7 +77,7 @@ export async function loadClassifier(base: string, options: { backend?: BackendN
   const { size } = manifest.input;
   const perImage = size * size * 4;
   // one warm-up pass: the first call compiles shaders / kernels and would dominate the first timing
-  tf.tidy(() => (model.predict(tf.zeros([1, size, size, 3])) as tf.Tensor).dataSync());
+  tf.tidy(() => void (model.predict(tf.zeros([1, size, size, 3])) as tf.Tensor).dataSync());
   return {
     manifest,
     model,
@@ -88,7 +88,10 @@ export async function loadClassifier(base: string, options: { backend?: BackendN
       for (let i = 0; i < rgba.length / perImage; i++) {
         const x = normalizeRgba(rgba.subarray(i * perImage, (i + 1) * perImage), manifest.input);
         const t0 = performance.now();
-        const logits = tf.tidy(() => (model.predict(tf.tensor4d(x, [1, size, size, 3])) as tf.Tensor).dataSync() as Float32Array);
+        // the tensor out of the tidy, read after (tf.tidy walks a returned typed array index by index)
+        const y = tf.tidy(() => model.predict(tf.tensor4d(x, [1, size, size, 3])) as tf.Tensor);
+        const logits = y.dataSync() as Float32Array;
+        y.dispose();
         const ms = performance.now() - t0;
         results.push({ logits, top: topK(logits, manifest.classes, k), ms });
       }
