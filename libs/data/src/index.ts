@@ -23,6 +23,7 @@ export {
   type InputNormalization,
   type InputNormalizationName,
   type Normalizer,
+  type ImageNormalizer,
 } from './normalize.js';
 export { augmentImage, augmentBatch, drawAugment, CROP_PADDING, type AugmentParams } from './augment.js';
 export { epochPermutation, mixSeed, mulberry32 } from './rng.js';

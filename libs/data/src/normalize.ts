@@ -41,6 +41,12 @@ export const INPUT_NORMALIZATION_NAMES = Object.freeze(Object.keys(INPUT_NORMALI
 /** Images (uint8 CHW, or a batch with `images`) to normalized float NHWC; `out` may be reused. */
 export type Normalizer = (batch: { images: Uint8Array } | Uint8Array, out?: Float32Array) => Float32Array;
 
+/**
+ * What the stages take as their `normalize` option: image bytes (uint8 CHW) to the float NHWC input,
+ * into `out` when given (an {@link InputBuffer}'s); every {@link Normalizer} is one.
+ */
+export type ImageNormalizer = (images: Uint8Array, out?: Float32Array) => Float32Array;
+
 function channelTable(mean: number, std: number): Float32Array {
   const t = new Float32Array(256);
   for (let v = 0; v < 256; v++) t[v] = (v / 255 - mean) / std;

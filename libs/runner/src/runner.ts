@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { SOFT_TARGETS, TEMPERATURE, withPosition } from '@atkd/columns';
-import { cifarBatches, epochLength, toRecordBatch, type CifarArrowFile, type CifarBatch } from '@atkd/data';
+import { cifarBatches, epochLength, toRecordBatch, type CifarArrowFile, type CifarBatch, type ImageNormalizer } from '@atkd/data';
 import { removeStaleTemps } from '@atkd/fs';
 import { distill, skipWhenPresent } from '@atkd/pipeline';
 import { StudentTrainer, evaluateFile, type DistillationLoss, type EvalResult, type SgdOptions } from '@atkd/student';
@@ -110,7 +110,7 @@ export interface RunOptions extends RunSpec {
    * of `@atkd/data`; `normalizerFor('repdistiller')` for a teacher trained with RepDistiller, mdistiller or
    * the authors' code).
    */
-  normalize?: (images: Uint8Array, out?: Float32Array) => Float32Array;
+  normalize?: ImageNormalizer;
   /** The directory that holds `checkpoints/` (a run directory). */
   dir: string;
   /** Continue from `dir`'s `latest` checkpoint. */

@@ -2,7 +2,7 @@
  * Evaluation of a classifier on CIFAR batches: top-1 and top-5 accuracy (inference mode, no gradient).
  */
 import * as tf from '@tensorflow/tfjs';
-import { CifarArrowFile, InputBuffer, cifarBatches, epochLength, toNormalizedNHWC } from '@atkd/data';
+import { CifarArrowFile, InputBuffer, cifarBatches, epochLength, toNormalizedNHWC, type ImageNormalizer } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
 import { lastValueFrom, map, reduce, takeWhile, tap, type OperatorFunction } from 'rxjs';
 import { topKCorrect } from '@atkd/math';
@@ -54,7 +54,7 @@ const evalInput = new InputBuffer();
  * logit, or a label outside 0..classes-1, throws a `RangeError` naming the row (and `where`, e.g.
  * `test batch 3`, when given).
  */
-export function evaluateBatch(model: tf.LayersModel, batch: EvalInput, normalize: (images: Uint8Array, out?: Float32Array) => Float32Array = toNormalizedNHWC, where?: string): EvalCounts {
+export function evaluateBatch(model: tf.LayersModel, batch: EvalInput, normalize: ImageNormalizer = toNormalizedNHWC, where?: string): EvalCounts {
   const classes = (model.outputs[0].shape[1] ?? 0) as number;
   const { images, labels, rows } = inputOf(batch, classes);
   // tensors out of the tidy, read after (tf.tidy walks a returned typed array index by index)
@@ -101,7 +101,7 @@ export function toEvalResult(c: EvalCounts): EvalResult {
  * The evaluation stage as an RxJS operator: evaluates every batch (synchronously, so a backpressured
  * source reads ahead no further than its prefetch) and emits one {@link EvalResult} when the source completes.
  */
-export function evaluate(model: tf.LayersModel, options: { normalize?: (images: Uint8Array) => Float32Array } = {}): OperatorFunction<EvalInput, EvalResult> {
+export function evaluate(model: tf.LayersModel, options: { normalize?: ImageNormalizer } = {}): OperatorFunction<EvalInput, EvalResult> {
   return (source) =>
     source.pipe(
       map((batch, i) => evaluateBatch(model, batch, options.normalize, `batch ${i}`)),
@@ -116,7 +116,7 @@ export interface EvaluateFileOptions {
   /** Evaluate only the first `maxRows` rows of the file. */
   maxRows?: number;
   /** Images to network input (default `toNormalizedNHWC`). */
-  normalize?: (images: Uint8Array) => Float32Array;
+  normalize?: ImageNormalizer;
   /** Called after each batch with the batches done and the total. */
   onBatch?: (done: number, total: number) => void;
   /** Stops between two batches; the evaluation then resolves to null. */

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CONVERGENCE_RADIUS, pearson, topKCorrect, zscore } from '@atkd/math';
 import { computeSoftTargets } from '@atkd/soft-targets';
 import { getStrategy, isLearnable, strategyNames, type FinishedTemperature, type LearnStep, type TemperatureStrategy } from '@atkd/temperature';
-import { InputBuffer, toNormalizedNHWC } from '@atkd/data';
+import { InputBuffer, toNormalizedNHWC, type ImageNormalizer } from '@atkd/data';
 import type { RecordBatch } from 'apache-arrow';
 import { readDistillColumns, readImages, readLabels, type DistillColumns } from './batch.js';
 import { DEFAULT_BETA, DEFAULT_GAMMA, crossEntropyPerRowTf, type DistillLossOptions } from './loss.js';
@@ -63,7 +63,7 @@ export interface StudentOptions<M extends TrainerMode = 'distill'> extends SgdOp
   /** Finishes provisional temperatures. Default: {@link strategyFinisher} of `strategy`. */
   finishTemperature?: TemperatureFinisher;
   /** Images to network input (default `toNormalizedNHWC` of `@atkd/data`: CIFAR-100 mean/std, NHWC). */
-  normalize?: (images: Uint8Array, out?: Float32Array) => Float32Array;
+  normalize?: ImageNormalizer;
   /**
    * The distillation loss (an instance of the `@atkd/student` loss registry: `kd`, `dkd`, `mlkd`);
    * default `getLoss('kd')`. A loss with `needsStrongView` (MLKD) reads the batch's `image_strong` and

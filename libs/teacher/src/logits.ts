@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_STRONG, TEACHER_LOGITS, TEACHER_LOGITS_STRONG, hasColumn, readImages, withLogitsColumn, type Batch, type StageColumn } from '@atkd/columns';
-import { IMAGE_BYTES, IMAGE_SIZE, CHANNELS, InputBuffer, toNormalizedNHWC } from '@atkd/data';
+import { IMAGE_BYTES, IMAGE_SIZE, CHANNELS, InputBuffer, toNormalizedNHWC, type ImageNormalizer } from '@atkd/data';
 
 export interface TeacherOptions {
   /**
@@ -18,7 +18,7 @@ export interface TeacherOptions {
    * Default `toNormalizedNHWC` of `@atkd/data` (CIFAR-100 mean / std), the normalisation of the
    * authors' training code and of the model zoo.
    */
-  normalize?: (images: Uint8Array, out?: Float32Array) => Float32Array;
+  normalize?: ImageNormalizer;
   /** Where the batches come from (`stdin`, a file), for error messages. */
   source?: string;
 }
